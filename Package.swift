@@ -1,0 +1,173 @@
+// swift-tools-version: 6.1
+// Swift 6 language mode (strict concurrency) comes with tools version 6.x.
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "krpc",
+    platforms: [.macOS(.v15)],  // ignored on Linux, where krpc is built and run
+    products: [
+        .library(name: "KRPC", targets: ["KRPC"]),
+        .library(name: "KRPCZooKeeper", targets: ["KRPCZooKeeper"]),
+        .library(name: "KRPCRedis", targets: ["KRPCRedis"]),
+        .executable(name: "krpc-server", targets: ["krpc-server"]),
+        .executable(name: "krpc-top", targets: ["krpc-top"]),
+        .executable(name: "krpc-bench", targets: ["krpc-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // No default traits: BinaryDelimitedStreams pulls in Foundation streams we do not use.
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0", traits: []),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: C libraries (one system library each; shim.h holds the defines and macro getters)
+        .systemLibrary(name: "CZooKeeper", path: "Sources/CZooKeeper"),
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+        .systemLibrary(name: "CNCursesw", path: "Sources/CNCursesw"),
+
+        // MARK: 1. Policy: pure Swift, no NIO, no C
+        .target(name: "KRPCPolicy", swiftSettings: strictSettings),
+
+        // MARK: 2. Wire: frame codec and protobuf messages (generated code is committed)
+        .target(
+            name: "KRPCWire",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Protos"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: 3. Runtime: server, node connection, channel, errors, registry/counter seams
+        .target(
+            name: "KRPC",
+            dependencies: [
+                "KRPCPolicy",
+                "KRPCWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: 4. Adapters over the C libraries
+        .target(
+            name: "KRPCZooKeeper",
+            dependencies: ["KRPC", "CZooKeeper", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "KRPCRedis",
+            dependencies: [
+                "KRPC", "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "KRPCTopTerminal",
+            dependencies: ["KRPCTopCore", "CNCursesw"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: 5. Dashboard core: pure snapshot -> view state -> screen buffer
+        .target(name: "KRPCTopCore", dependencies: ["KRPCPolicy"], swiftSettings: strictSettings),
+
+        // MARK: 6. Executables: argument parsing and wiring only
+        .executableTarget(
+            name: "krpc-server",
+            dependencies: [
+                "KRPC", "KRPCZooKeeper", "KRPCRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "krpc-top",
+            dependencies: [
+                "KRPC", "KRPCZooKeeper", "KRPCRedis", "KRPCTopCore", "KRPCTopTerminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "krpc-bench",
+            dependencies: [
+                "KRPC", "KRPCZooKeeper",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests
+        // Helpers shared by the integration tests: server addresses from the environment,
+        // child processes with a clean signal mask, tmux. No Testing import (a plain library).
+        .target(name: "KRPCTestSupport", path: "Tests/KRPCTestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "KRPCPolicyTests", dependencies: ["KRPCPolicy"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "KRPCWireTests",
+            dependencies: [
+                "KRPCWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KRPCTests",
+            dependencies: [
+                "KRPC", "KRPCPolicy", "KRPCWire", "KRPCTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KRPCZooKeeperTests",
+            dependencies: ["KRPCZooKeeper", "KRPC", "KRPCTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KRPCRedisTests",
+            dependencies: ["KRPCRedis", "KRPC", "KRPCTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "KRPCTopCoreTests", dependencies: ["KRPCTopCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "KRPCTopTerminalTests",
+            dependencies: ["KRPCTopTerminal", "KRPCTopCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["KRPCTestSupport", "KRPC", "KRPCWire", "KRPCRedis", "KRPCZooKeeper"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,7 @@
+#ifndef KRPC_CHIREDIS_SHIM_H
+#define KRPC_CHIREDIS_SHIM_H
+#include <hiredis/hiredis.h>
+
+/* redisContext.errstr is a char[128], which Swift imports as a 128-tuple. */
+static inline const char *chr_context_errstr(const redisContext *c) { return c->errstr; }
+#endif

@@ -1,0 +1,1 @@
+print("krpc-bench: not yet")

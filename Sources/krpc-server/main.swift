@@ -1,0 +1,1 @@
+print("krpc-server: not yet")

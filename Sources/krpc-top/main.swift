@@ -1,0 +1,1 @@
+print("krpc-top: not yet")
