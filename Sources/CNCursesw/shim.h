@@ -19,4 +19,6 @@ static inline WINDOW *cnc_stdscr(void) { return stdscr; }
 static inline int cnc_colors(void) { return COLORS; }
 static inline int cnc_color_pairs(void) { return COLOR_PAIRS; }
 static inline int cnc_key_resize(void) { return KEY_RESIZE; }
+/* Mouse masks are built from function-like macros. */
+static inline mmask_t cnc_button1_click_mask(void) { return BUTTON1_CLICKED | BUTTON1_PRESSED; }
 #endif
