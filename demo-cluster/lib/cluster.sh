@@ -1,0 +1,59 @@
+# Shared state and functions of the demo cluster commands (up, down, status, fault, logs, run, scenario).
+# Sourced, not run. All state lives under one run directory:
+#   $KRPC_DEMO_DIR (default /tmp/krpc-demo-$UID)/
+#     zookeeper/{zoo.cfg,data/,zookeeper.log,zookeeper.pid}   redis/{redis.log,redis.pid}
+#     nodes/<port>.{pid,log}                                  ports   (the node ports of this cluster)
+# Settings (environment): KRPC_DEMO_ZK_PORT (2181), KRPC_DEMO_REDIS_PORT (6379), KRPC_DEMO_HOST (127.0.0.1),
+#   KRPC_BIN (folder with krpc-server and krpc-top; default .build/release of the repo).
+
+DEMO_HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEMO_ROOT="$(cd "$DEMO_HERE/.." && pwd)"
+# shellcheck source=servers.sh
+source "$DEMO_HERE/lib/servers.sh"
+
+DEMO_DIR="${KRPC_DEMO_DIR:-/tmp/krpc-demo-$(id -u)}"
+ZK_PORT="${KRPC_DEMO_ZK_PORT:-2181}"
+REDIS_PORT="${KRPC_DEMO_REDIS_PORT:-6379}"
+HOST="${KRPC_DEMO_HOST:-127.0.0.1}"
+BIN="${KRPC_BIN:-$DEMO_ROOT/.build/release}"
+SERVICE=UserServiceRpc
+METHOD=Login
+
+say() { echo "demo: $*" >&2; }
+die() { echo "demo: $*" >&2; exit 1; }
+
+# default_ports N: the seed's 8000 9000 10000, then 11000, 12000, …
+default_ports() {
+  local n="$1" i out=()
+  for ((i = 0; i < n; i++)); do out+=($((8000 + 1000 * i))); done
+  echo "${out[*]}"
+}
+
+# node_ports: the ports of the cluster that is up (from the run directory), else the defaults.
+node_ports() {
+  if [[ -f "$DEMO_DIR/ports" ]]; then cat "$DEMO_DIR/ports"; else default_ports 3; fi
+}
+
+# alive PIDFILE: true when the file names a running process.
+alive() {
+  local f="$1" pid
+  [[ -f "$f" ]] || return 1
+  pid="$(cat "$f")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# normalize_node ARG: 8000 or 127.0.0.1:8000 → host:port
+normalize_node() {
+  case "$1" in
+    *:*) echo "$1" ;;
+    ''|*[!0-9]*) die "not a port or host:port: '$1'" ;;
+    *) echo "$HOST:$1" ;;
+  esac
+}
+
+# registered_nodes: host:port of every Login leaf ZooKeeper holds now (via the `dump` four-letter word).
+registered_nodes() {
+  echo dump | nc -w 1 127.0.0.1 "$ZK_PORT" 2>/dev/null | sed -n "s#^[[:space:]]*/$SERVICE/$METHOD/##p" | sort -u
+}
+
+redis_cli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
