@@ -1,0 +1,106 @@
+import Foundation
+
+/// Drives a terminal program in a private tmux server, as a person would: type keys, read the screen.
+///
+/// Each instance has its own server socket in a temp directory (never the user's default server),
+/// removed by ``kill()``. The program runs with `LANG=C.UTF-8` so the screen is drawn in UTF-8.
+public final class TmuxSession: Sendable {
+    public let socketPath: String
+    private let directory: String
+    private let name = "t"
+
+    /// Starts `command` (argv) in a new detached session of `columns`×`rows`.
+    public init(command: [String], columns: Int = 120, rows: Int = 40, environment: [String: String] = [:]) throws {
+        self.directory = NSTemporaryDirectory() + "krpc-tmux-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
+        self.socketPath = self.directory + "/tmux.sock"
+        var env = ["LANG": "C.UTF-8"]
+        for (k, v) in environment { env[k] = v }
+        let envArgs = env.sorted { $0.key < $1.key }.flatMap { ["-e", "\($0.key)=\($0.value)"] }
+        let quoted = command.map(Self.shellQuote).joined(separator: " ")
+        _ = try self.tmux(
+            ["new-session", "-d", "-s", self.name, "-x", "\(columns)", "-y", "\(rows)"] + envArgs + [quoted]
+        )
+        _ = try self.tmux(["set-option", "-t", self.name, "remain-on-exit", "on"])
+    }
+
+    /// The visible screen, one string per row (trailing blanks trimmed by tmux).
+    public func capture() throws -> [String] {
+        let out = try self.tmux(["capture-pane", "-p", "-t", self.name])
+        return out.components(separatedBy: "\n")
+    }
+
+    /// The visible screen as one string.
+    public func screen() throws -> String { try self.capture().joined(separator: "\n") }
+
+    /// Sends keys in tmux's notation (`q`, `Up`, `C-c`, `Enter`, or literal text).
+    public func send(_ keys: String...) throws {
+        _ = try self.tmux(["send-keys", "-t", self.name] + keys)
+    }
+
+    /// Resizes the window (the program gets SIGWINCH).
+    public func resize(columns: Int, rows: Int) throws {
+        _ = try self.tmux(["resize-window", "-t", self.name, "-x", "\(columns)", "-y", "\(rows)"])
+    }
+
+    /// Whether the program has exited, and its exit status if so.
+    public func paneExit() throws -> Int32? {
+        let out = try self.tmux(["display", "-p", "-t", self.name, "#{pane_dead} #{pane_dead_status}"])
+        let parts = out.split(separator: " ")
+        guard parts.first == "1" else { return nil }
+        return parts.count > 1 ? Int32(parts[1].trimmingCharacters(in: .whitespacesAndNewlines)) : -1
+    }
+
+    /// Waits until the screen satisfies `condition`; returns that screen.
+    /// - Throws: ``WaitTimeout`` with the last screen in the message.
+    @discardableResult
+    public func waitForScreen(
+        _ what: String,
+        timeout: Duration = .seconds(10),
+        _ condition: (String) -> Bool
+    ) async throws -> String {
+        var last = ""
+        do {
+            try await waitUntil(what, timeout: timeout, pollEvery: .milliseconds(50)) {
+                last = (try? self.screen()) ?? ""
+                return condition(last)
+            }
+        } catch let timeout as WaitTimeout {
+            throw WaitTimeout(what: "\(timeout.what); screen was:\n\(last)", timeout: timeout.timeout)
+        }
+        return last
+    }
+
+    /// Stops the tmux server and removes its socket directory.
+    public func kill() {
+        _ = try? self.tmux(["kill-server"])
+        try? FileManager.default.removeItem(atPath: self.directory)
+    }
+
+    deinit { self.kill() }
+
+    @discardableResult
+    private func tmux(_ args: [String]) throws -> String {
+        let outPath = self.directory + "/out-\(UUID().uuidString.prefix(8))"
+        let p = try ChildProcess("tmux", ["-S", self.socketPath] + args, logPath: outPath)
+        defer { try? FileManager.default.removeItem(atPath: outPath) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while p.isRunning {
+            guard ContinuousClock.now < deadline else {
+                p.terminate(grace: .milliseconds(100))
+                throw TestEnvironmentError(message: "tmux \(args.first ?? "") did not finish in 10 s")
+            }
+            usleep(2_000)
+        }
+        let out = p.log()
+        guard p.exitCode == 0 else {
+            throw TestEnvironmentError(message: "tmux \(args.joined(separator: " ")) failed: \(out)")
+        }
+        return out.hasSuffix("\n") ? String(out.dropLast()) : out
+    }
+
+    private static func shellQuote(_ s: String) -> String {
+        if s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=,".contains($0) }) { return s }
+        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
