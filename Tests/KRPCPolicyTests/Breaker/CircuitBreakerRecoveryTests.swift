@@ -72,9 +72,8 @@ struct CircuitBreakerRecoveryTests {
             #expect(action == .opened(until: now + cooldown, reason: reason))
             cooldowns.append(cooldown)
         }
-        #expect(cooldowns == [200, 400, 800, 1_600, 3_200, 6_400, 12_800, 25_600, 30_000, 30_000, 30_000].map {
-            Duration.milliseconds($0)
-        })
+        let expected = [200, 400, 800, 1_600, 3_200, 6_400, 12_800, 25_600, 30_000, 30_000, 30_000]
+        #expect(cooldowns == expected.map { Duration.milliseconds($0) })
         #expect(breaker.tripCount == 11)
     }
 
@@ -148,11 +147,12 @@ struct CircuitBreakerRecoveryTests {
         for n in 0..<5 { actions.append(breaker.call(injected, at: t0 + .milliseconds(n)) ?? .none) }
         actions.append(breaker.tick(at: t0 + .milliseconds(204)))
         actions.append(breaker.call(.success, at: t0 + .milliseconds(210)) ?? .none)
-        #expect(actions == [
-            .none, .none, .none, .none,
-            .opened(until: t0 + .milliseconds(204), reason: "5 consecutive failures: internal 'injected error'"),
-            .halfOpened, .closed,
-        ])
+        #expect(
+            actions == [
+                .none, .none, .none, .none,
+                .opened(until: t0 + .milliseconds(204), reason: "5 consecutive failures: internal 'injected error'"),
+                .halfOpened, .closed,
+            ])
     }
 
     @Test("status copies everything the dashboard shows")

@@ -151,8 +151,9 @@ struct CircuitBreakerTripTests {
         let long = CallOutcome.failure(kind: .other, message: String(repeating: "z", count: 500)).failureDescription
         #expect(long == "other '" + String(repeating: "z", count: 119) + "…'")
         #expect(CallOutcome.success.failureDescription == nil)
-        #expect(FailureKind.allCases.map(\.description) == [
-            "transport", "unavailable", "internal", "deadline exceeded", "other",
-        ])
+        #expect(
+            FailureKind.allCases.map(\.description) == [
+                "transport", "unavailable", "internal", "deadline exceeded", "other",
+            ])
     }
 }

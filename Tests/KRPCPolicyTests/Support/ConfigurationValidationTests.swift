@@ -43,7 +43,10 @@ struct ConfigurationValidationTests {
         ("SlowStartConfiguration.window", { try SlowStartConfiguration(window: .seconds(-1)).validate() }),
         ("SlowStartConfiguration.initialFactor", { try SlowStartConfiguration(initialFactor: 0).validate() }),
         ("RetryBudgetConfiguration.ratio", { try RetryBudgetConfiguration(ratio: -0.1).validate() }),
-        ("RetryBudgetConfiguration.minRetriesPerSecond", { try RetryBudgetConfiguration(minRetriesPerSecond: -1).validate() }),
+        (
+            "RetryBudgetConfiguration.minRetriesPerSecond",
+            { try RetryBudgetConfiguration(minRetriesPerSecond: -1).validate() }
+        ),
         ("RetryBudgetConfiguration.window", { try RetryBudgetConfiguration(window: .zero).validate() }),
         ("RetryBudgetConfiguration.buckets", { try RetryBudgetConfiguration(buckets: 0).validate() }),
         ("FailoverPolicy.maxAttempts", { try FailoverPolicy(maxAttempts: 0).validate() }),
@@ -65,6 +68,8 @@ struct ConfigurationValidationTests {
         let error = #expect(throws: PolicyConfigurationError.self) {
             try BreakerConfiguration(failureThreshold: 0).validate()
         }
-        #expect(error?.description == "invalid configuration: BreakerConfiguration.failureThreshold must be at least 1 (got 0)")
+        #expect(
+            error?.description
+                == "invalid configuration: BreakerConfiguration.failureThreshold must be at least 1 (got 0)")
     }
 }
