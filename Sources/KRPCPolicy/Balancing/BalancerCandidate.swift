@@ -34,6 +34,6 @@ extension Array where Element == BalancerCandidate {
     /// The effective weights of the candidates, falling back to 1 each when they are all zero.
     var effectiveWeights: [Double] {
         let weights = self.map(\.effectiveWeight)
-        return weights.contains(where: { $0 > 0 }) ? weights : Array<Double>(repeating: 1, count: self.count)
+        return weights.contains(where: { $0 > 0 }) ? weights : [Double](repeating: 1, count: self.count)
     }
 }

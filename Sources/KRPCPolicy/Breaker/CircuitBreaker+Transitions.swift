@@ -21,9 +21,9 @@ extension CircuitBreaker {
         self.currentCooldown = cooldown
         self.tripCount += 1
         self.enterNewGeneration()
-        // Every cool-down ends with a probe, unless one is already scheduled sooner.
-        if self.configuration.probe != nil {
-            self.nextProbeDue = min(self.nextProbeDue ?? until, until)
+        // Probe one interval after the trip (or as already scheduled), and at the latest when the cool-down ends.
+        if let probe = self.configuration.probe {
+            self.nextProbeDue = min(self.nextProbeDue ?? (now + probe.interval), until)
         }
         return .opened(until: until, reason: reason)
     }

@@ -195,7 +195,8 @@ public struct CircuitBreaker: Sendable {
             let calls = successes + failures
             if calls >= rule.minimumCalls, calls > 0, Double(failures) / Double(calls) >= rule.threshold {
                 let percent = failures * 100 / calls
-                let reason = "failure rate \(percent)% over \(rule.window.compactDescription) (\(calls) calls): \(failure)"
+                let reason =
+                    "failure rate \(percent)% over \(rule.window.compactDescription) (\(calls) calls): \(failure)"
                 return self.trip(reason: reason, now: now, using: &generator)
             }
         }

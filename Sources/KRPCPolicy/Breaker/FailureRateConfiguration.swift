@@ -29,7 +29,8 @@ public struct FailureRateConfiguration: Sendable, Hashable {
 
     func validate(path: String) throws {
         guard self.threshold.isFinite, self.threshold > 0, self.threshold <= 1 else {
-            throw PolicyConfigurationError(field: "\(path).threshold", message: "must be within (0, 1] (got \(self.threshold))")
+            throw PolicyConfigurationError(
+                field: "\(path).threshold", message: "must be within (0, 1] (got \(self.threshold))")
         }
         try Check.positive(self.window, "\(path).window")
         try Check.atLeast(self.minimumCalls, 1, "\(path).minimumCalls")

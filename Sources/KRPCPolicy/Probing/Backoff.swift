@@ -47,7 +47,8 @@ public struct Backoff: Sendable, Hashable {
         guard self.max >= self.initial else {
             throw PolicyConfigurationError(
                 field: "\(path).max",
-                message: "must be at least initial (\(self.initial.compactDescription)), got \(self.max.compactDescription)"
+                message:
+                    "must be at least initial (\(self.initial.compactDescription)), got \(self.max.compactDescription)"
             )
         }
         try Check.within(self.multiplier, 1...1_000, "\(path).multiplier")

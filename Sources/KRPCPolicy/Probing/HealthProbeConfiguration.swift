@@ -1,7 +1,8 @@
 /// When a ``CircuitBreaker`` asks the channel to probe its node with a health check.
 ///
 /// While a breaker is open or half-open, one probe at a time is due at the earlier of: the end of the current
-/// cool-down (so every cool-down ends with a probe), and ``interval`` after the previous probe started. A probe
+/// cool-down (so every cool-down ends with a probe), and ``interval`` after the previous probe started (or after the
+/// trip, for the first probe). A probe
 /// still unanswered ``timeout`` after it started counts as failed (`deadline exceeded`) at the next
 /// ``CircuitBreaker/tick(now:using:)``. Defaults: every 1 s, 500 ms timeout.
 public struct HealthProbeConfiguration: Sendable, Hashable {

@@ -45,7 +45,8 @@ public struct RetryBudget: Sendable, Hashable {
     public func availableRetries(now: ContinuousClock.Instant) -> Int {
         let (requests, retries) = self.counts.totals(now: now)
         let ratio = self.configuration.ratio.isFinite ? max(0, self.configuration.ratio) : 0
-        let floorRate = self.configuration.minRetriesPerSecond.isFinite ? max(0, self.configuration.minRetriesPerSecond) : 0
+        let floorRate =
+            self.configuration.minRetriesPerSecond.isFinite ? max(0, self.configuration.minRetriesPerSecond) : 0
         let allowance = ratio * Double(requests) + floorRate * self.counts.window.policySeconds
         // A hair of slack absorbs binary rounding (0.2 × 10 must allow 2, not 1.9999…).
         let whole = Int(min(Double(Int32.max), (allowance + 1e-9).rounded(.down)))

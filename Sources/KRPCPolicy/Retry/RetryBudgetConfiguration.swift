@@ -10,8 +10,9 @@ public struct RetryBudgetConfiguration: Sendable, Hashable {
     public var buckets: Int
 
     /// Creates a configuration; every field has a default.
-    public init(ratio: Double = 0.2, minRetriesPerSecond: Double = 5, window: Duration = .seconds(10), buckets: Int = 10)
-    {
+    public init(
+        ratio: Double = 0.2, minRetriesPerSecond: Double = 5, window: Duration = .seconds(10), buckets: Int = 10
+    ) {
         self.ratio = ratio
         self.minRetriesPerSecond = minRetriesPerSecond
         self.window = window

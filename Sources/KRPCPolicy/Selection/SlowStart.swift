@@ -28,7 +28,8 @@ public struct SlowStart: Sendable, Hashable {
         guard let startedAt, self.configuration.window > .zero else { return 1 }
         let elapsed = now - startedAt
         guard elapsed < self.configuration.window else { return 1 }
-        let initial = min(1, max(0.01, self.configuration.initialFactor.isFinite ? self.configuration.initialFactor : 1))
+        let initial = min(
+            1, max(0.01, self.configuration.initialFactor.isFinite ? self.configuration.initialFactor : 1))
         let progress = max(0, elapsed / self.configuration.window)
         return initial + (1 - initial) * progress
     }
