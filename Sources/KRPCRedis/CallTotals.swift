@@ -34,6 +34,25 @@ public struct CallTotals: Sendable, Hashable {
     /// All failed calls of the method, cluster-wide (saturating, never traps).
     public var errors: Int { Self.saturatingSum(self.errorsByNode.values) }
 
+    /// The counts added since `earlier` (a read of the same key), per node: what a scenario or a time window
+    /// contributed. A node whose count went down (its hash was reset) counts from zero.
+    public func subtracting(_ earlier: CallTotals) -> CallTotals {
+        func delta(_ now: [NodeAddress: Int], _ before: [NodeAddress: Int]) -> [NodeAddress: Int] {
+            var result: [NodeAddress: Int] = [:]
+            for (node, value) in now {
+                let previous = before[node] ?? 0
+                result[node] = value >= previous ? value - previous : value
+            }
+            return result
+        }
+        return CallTotals(
+            key: self.key,
+            callsByNode: delta(self.callsByNode, earlier.callsByNode),
+            errorsByNode: delta(self.errorsByNode, earlier.errorsByNode),
+            malformed: self.malformed
+        )
+    }
+
     /// Reads the totals of `key` in one pipelined round trip.
     /// - Throws: ``RedisError`` when Redis cannot be reached.
     public static func read(_ key: ServiceKey, from client: RedisClient) async throws(RedisError) -> CallTotals {

@@ -25,7 +25,7 @@ final class RedisConnection {
     /// - Throws: ``RedisError`` (``RedisError/Code/connectionFailed``, ``RedisError/Code/timeout``,
     ///   ``RedisError/Code/authenticationFailed``, ``RedisError/Code/serverError``).
     static func connect(_ configuration: RedisConfiguration) throws(RedisError) -> RedisConnection {
-        let where_ = "redis at \(configuration.address)"
+        let server = "redis at \(configuration.address)"
         guard
             let context = redisConnectWithTimeout(
                 configuration.host,
@@ -33,13 +33,13 @@ final class RedisConnection {
                 timeval(configuration.connectTimeout)
             )
         else {
-            throw RedisError(code: .connectionFailed, message: "\(where_): cannot allocate a hiredis context")
+            throw RedisError(code: .connectionFailed, message: "\(server): cannot allocate a hiredis context")
         }
         if context.pointee.err != 0 {
             let text = String(cString: chr_context_errstr(context))
             let timedOut = text.lowercasedContains("timed out")
             redisFree(context)
-            throw RedisError(code: timedOut ? .timeout : .connectionFailed, message: "\(where_): \(text)")
+            throw RedisError(code: timedOut ? .timeout : .connectionFailed, message: "\(server): \(text)")
         }
         let connection = RedisConnection(context: context)
         // AUTH and SELECT run under the connect timeout; commands then get their own.
@@ -52,7 +52,7 @@ final class RedisConnection {
             let reply = try connection.send(auth)
             if let message = reply.errorMessage {
                 connection.close()
-                throw RedisError(code: .authenticationFailed, message: "\(where_): \(message)")
+                throw RedisError(code: .authenticationFailed, message: "\(server): \(message)")
             }
         }
         if configuration.database != 0 {
@@ -61,7 +61,7 @@ final class RedisConnection {
                 connection.close()
                 throw RedisError(
                     code: .serverError,
-                    message: "\(where_): SELECT \(configuration.database) failed: \(message)"
+                    message: "\(server): SELECT \(configuration.database) failed: \(message)"
                 )
             }
         }
@@ -72,7 +72,7 @@ final class RedisConnection {
             if let message = reply.errorMessage {
                 connection.close()
                 let code: RedisError.Code = message.hasPrefix("NOAUTH") ? .authenticationFailed : .serverError
-                throw RedisError(code: code, message: "\(where_): \(message)")
+                throw RedisError(code: code, message: "\(server): \(message)")
             }
         }
         _ = redisSetTimeout(context, timeval(configuration.commandTimeout))

@@ -94,6 +94,42 @@ struct RedisCallCounterTests {
         }
     }
 
+    @Test("a flush whose reply is lost (it ran in Redis) is sent again and counted once")
+    func lostReply() async throws {
+        let (host, port) = try TestEnvironment.address(of: .redis)
+        let proxy = try LossyProxy(upstreamHost: host, upstreamPort: port)
+        defer { proxy.close() }
+        let key = RedisTest.uniqueKey()
+        let node = RedisTest.uniqueNode()
+        try await RedisTest.withClient(try RedisTest.sharedConfiguration()) { direct in
+            try await RedisTest.withClient(try RedisTest.fastReconnecting("127.0.0.1:\(proxy.port)")) { client in
+                let counter = RedisCallCounter(client: client, logger: RedisTest.quietLogger)
+                try await client.connect()
+                for i in 0..<5 { counter.recordCall(key, node: node, failed: i == 0) }
+                proxy.loseNextReply()
+                do throws(RedisError) {
+                    try await counter.flush()
+                    Issue.record("the flush's reply was lost: it must fail")
+                } catch {
+                    #expect(error.code == .connectionLost)
+                }
+                #expect(proxy.lost == 1)
+                #expect(counter.statistics.waitingCalls == 5)
+                // It did run: Redis has the counts already.
+                #expect(try await CallTotals.read(key, from: direct).callsByNode == [node: 5])
+
+                for _ in 0..<3 { counter.recordCall(key, node: node, failed: false) }
+                try await counter.flush()  // re-sends the lost batch: recognised as applied
+                try await counter.flush()  // then the newer counts
+                let totals = try await CallTotals.read(key, from: direct)
+                #expect(totals.callsByNode == [node: 8])
+                #expect(totals.errorsByNode == [node: 1])
+                #expect(counter.statistics.flushedCalls == 8 && counter.statistics.waitingCalls == 0)
+            }
+            await RedisTest.delete([RedisKeys.calls(key), RedisKeys.errors(key)], using: direct)
+        }
+    }
+
     @Test("a non-integer value in the hash: Redis refuses that count, the rest are applied, a warning says so")
     func refusedField() async throws {
         let key = RedisTest.uniqueKey()

@@ -146,6 +146,12 @@ struct RedisFaultWatcherOutageTests {
             try await waitUntil("the fault to apply", timeout: .seconds(10)) { watcher.currentFault() == .error }
             redis.stop()
             try await waitUntil("the stale fault to be dropped", timeout: .seconds(10)) { watcher.currentFault() == nil }
+            // currentFault() honors the staleness deadline itself; the next failed poll logs it, once.
+            try await waitUntil("the drop to be logged", timeout: .seconds(10)) {
+                !capture.entries(.info, containing: "fault dropped").isEmpty
+            }
+            let polls = watcher.pollCount
+            try await waitUntil("two more failed polls", timeout: .seconds(10)) { watcher.pollCount >= polls + 2 }
             #expect(capture.entries(.info, containing: "fault dropped").count == 1)
             polling.cancel()
             await polling.value

@@ -67,6 +67,18 @@ struct RedisValueTests {
         #expect(totals.malformed.map(\.field) == ["127.0.0.1:9000", "not-an-address", "127.0.0.1:10000", nil])
     }
 
+    @Test("totals: the change since an earlier read, per node")
+    func delta() {
+        let key = ServiceKey(service: "S", method: "M")
+        let (a, b, c) = (NodeAddress(host: "h", port: 1), NodeAddress(host: "h", port: 2), NodeAddress(host: "h", port: 3))
+        let before = CallTotals(key: key, callsByNode: [a: 10, b: 50], errorsByNode: [a: 1])
+        let after = CallTotals(key: key, callsByNode: [a: 110, b: 20, c: 5], errorsByNode: [a: 4])
+        let change = after.subtracting(before)
+        #expect(change.callsByNode == [a: 100, b: 20, c: 5])  // b was reset: counts from zero
+        #expect(change.errorsByNode == [a: 3])
+        #expect(change.calls == 125)
+    }
+
     @Test("fault key values: valid, malformed, absent, wrong type")
     func faultKey() {
         let valid = FaultKeyState.read(value: .bulkString("delay:250"), pttl: .integer(1500))
