@@ -124,7 +124,8 @@ struct CallCountBuffer: Sendable {
         while start < entries.count {
             let end = min(start + self.maxEntriesPerBatch, entries.count)
             self.unconfirmed.append(
-                Batch(sequence: self.nextSequence, entries: entries[start..<end].map { (slot: $0.key, counts: $0.value) })
+                Batch(
+                    sequence: self.nextSequence, entries: entries[start..<end].map { (slot: $0.key, counts: $0.value) })
             )
             self.nextSequence += 1
             start = end

@@ -129,6 +129,7 @@ public struct MalformedCountField: Sendable, Hashable, CustomStringConvertible {
     /// The value found (or what is wrong).
     public var value: String
 
+    /// Creates an entry.
     public init(key: String, field: String?, value: String) {
         self.key = key
         self.field = field

@@ -17,6 +17,7 @@ public struct FaultInjector: Sendable {
     /// The client writes go through.
     public let client: RedisClient
 
+    /// Creates an injector writing through `client`.
     public init(client: RedisClient) {
         self.client = client
     }
@@ -24,14 +25,16 @@ public struct FaultInjector: Sendable {
     /// Sets `fault` on `node`, ending by itself after `timeToLive` when given (Redis expiry).
     /// - Throws: ``RedisError``: ``RedisError/Code/invalidArgument`` for a TTL under 1 ms; connection-level
     ///   codes when Redis cannot be reached.
-    public func inject(_ fault: Fault, into node: NodeAddress, for timeToLive: Duration? = nil) async throws(RedisError) {
+    public func inject(_ fault: Fault, into node: NodeAddress, for timeToLive: Duration? = nil) async throws(RedisError)
+    {
         try await self.setRaw(fault.description, on: node, for: timeToLive)
     }
 
     /// Stores `value` as is in `node`'s fault key (also a malformed one: for tests and for showing what a
     /// server does with it).
     /// - Throws: like ``inject(_:into:for:)``.
-    public func setRaw(_ value: String, on node: NodeAddress, for timeToLive: Duration? = nil) async throws(RedisError) {
+    public func setRaw(_ value: String, on node: NodeAddress, for timeToLive: Duration? = nil) async throws(RedisError)
+    {
         var command = RedisCommand("SET", RedisKeys.fault(node), value)
         if let timeToLive {
             let milliseconds = Self.milliseconds(timeToLive)

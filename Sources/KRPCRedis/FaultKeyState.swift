@@ -9,6 +9,7 @@ public struct FaultKeyState: Sendable, Hashable, CustomStringConvertible {
     /// The time the key had left when read, when it has a TTL.
     public var timeToLive: Duration?
 
+    /// Creates a state.
     public init(value: String, fault: Fault?, timeToLive: Duration?) {
         self.value = value
         self.fault = fault

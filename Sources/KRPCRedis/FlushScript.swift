@@ -73,7 +73,8 @@ enum FlushScript {
             while index + 1 < elements.count {
                 if let position = elements[index].integer {
                     refusals.append(
-                        Refusal(operation: Int(position) - 1, error: elements[index + 1].string ?? "\(elements[index + 1])")
+                        Refusal(
+                            operation: Int(position) - 1, error: elements[index + 1].string ?? "\(elements[index + 1])")
                     )
                 }
                 index += 2

@@ -41,6 +41,7 @@ public final class RedisCallCounter: CallCounterStore {
         /// The shortest interval between two warnings about dropped or refused counts.
         public var warningInterval: Duration
 
+        /// Creates a configuration; every field has a default.
         public init(
             flushInterval: Duration = .milliseconds(100),
             maxPendingSlots: Int = 100_000,
@@ -84,6 +85,7 @@ public final class RedisCallCounter: CallCounterStore {
 
     /// The client the counts go through (shared with others is fine).
     public let client: RedisClient
+    /// Flush interval, bound and timeouts.
     public let configuration: Configuration
     private let logger: Logger
     private let buffer: Mutex<CallCountBuffer>
@@ -176,7 +178,8 @@ public final class RedisCallCounter: CallCounterStore {
                 "redis refused a count; it is lost",
                 metadata: [
                     "redis.key": "\(operation.isErrors ? RedisKeys.errors(slot.key) : RedisKeys.calls(slot.key))",
-                    "redis.field": "\(slot.node)", "krpc.count": "\(operation.amount)", "redis.error": "\(refusal.error)",
+                    "redis.field": "\(slot.node)", "krpc.count": "\(operation.amount)",
+                    "redis.error": "\(refusal.error)",
                 ]
             )
         }

@@ -1,9 +1,9 @@
 import CHiredis
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One blocking hiredis connection: the only place in krpc that touches a `redisContext`.
@@ -138,7 +138,8 @@ final class RedisConnection {
         switch context.pointee.err {
         case REDIS_ERR_PROTOCOL:
             code = .protocolError
-        case REDIS_ERR_IO where savedErrno == EAGAIN || savedErrno == EWOULDBLOCK
+        case REDIS_ERR_IO
+        where savedErrno == EAGAIN || savedErrno == EWOULDBLOCK
             || text.lowercasedContains("temporarily unavailable"):
             // SO_RCVTIMEO expired: hiredis reports it as an I/O error with EAGAIN.
             code = .timeout

@@ -18,6 +18,7 @@ public struct RedisDashboardReader: Sendable {
     /// The client reads go through (shared with a ``FaultInjector`` is fine).
     public let client: RedisClient
 
+    /// Creates a reader over `client`.
     public init(client: RedisClient) {
         self.client = client
     }
@@ -70,6 +71,7 @@ public struct RedisDashboardSnapshot: Sendable, Hashable {
         /// Its fault key; `nil` when absent (healthy). A malformed value has ``FaultKeyState/fault`` `nil`.
         public var fault: FaultKeyState?
 
+        /// Creates a node entry.
         public init(node: NodeAddress, calls: Int?, errors: Int?, fault: FaultKeyState?) {
             self.node = node
             self.calls = calls
@@ -88,6 +90,7 @@ public struct RedisDashboardSnapshot: Sendable, Hashable {
     /// One entry per node asked about, in the same order; empty when the read failed.
     public var nodes: [Node]
 
+    /// Creates a snapshot.
     public init(state: RedisConnectionState, error: RedisError?, totals: CallTotals?, nodes: [Node]) {
         self.state = state
         self.error = error

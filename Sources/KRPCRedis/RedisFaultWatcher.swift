@@ -31,6 +31,7 @@ public final class RedisFaultWatcher: FaultSource {
         /// How long the last fault read stays in force while Redis cannot be read.
         public var staleAfter: Duration
 
+        /// Creates a configuration; every field has a default.
         public init(pollInterval: Duration = .milliseconds(50), staleAfter: Duration = .seconds(5)) {
             self.pollInterval = pollInterval
             self.staleAfter = staleAfter
@@ -61,6 +62,7 @@ public final class RedisFaultWatcher: FaultSource {
     public let node: NodeAddress
     /// Whether faults are applied (`--allow-fault-injection`).
     public let honor: Bool
+    /// Poll interval and staleness limit.
     public let configuration: Configuration
     private let logger: Logger
     private let state = Mutex(State())

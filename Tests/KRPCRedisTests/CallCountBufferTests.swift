@@ -108,7 +108,10 @@ struct CallCountBufferTests {
             (RedisValue.integer(-1), CallCountBuffer.BatchOutcome.alreadyApplied),
             (.integer(-2), .notApplied),
             (.array([]), .applied(rejected: [])),
-            (.array([.integer(2), .bulkString("WRONGTYPE x"), .integer(1), .bulkString("ERR y")]), .applied(rejected: [1, 0])),
+            (
+                .array([.integer(2), .bulkString("WRONGTYPE x"), .integer(1), .bulkString("ERR y")]),
+                .applied(rejected: [1, 0])
+            ),
             (.error("OOM command not allowed"), .notApplied),
             (.null, .notApplied),
         ]
@@ -125,7 +128,10 @@ struct ReconnectBackoffTests {
         var backoff = ReconnectBackoff(initial: .milliseconds(100), maximum: .milliseconds(500), jitter: 0)
         var generator = SplitMix64(seed: 1)
         let waits = (0..<5).map { _ in backoff.next(using: &generator) }
-        #expect(waits == [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500)])
+        #expect(
+            waits == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500),
+            ])
         backoff.reset()
         #expect(backoff.next(using: &generator) == .milliseconds(100))
     }

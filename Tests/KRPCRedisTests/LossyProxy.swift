@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A TCP proxy in front of Redis that can lose a reply: after ``loseNextReply()`` the next bytes coming
@@ -28,7 +28,9 @@ final class LossyProxy: Sendable {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = Self.address("127.0.0.1", port: 0)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard fd >= 0, bound == 0, listen(fd, 16) == 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "proxy: cannot listen"])
@@ -110,7 +112,11 @@ final class LossyProxy: Sendable {
         while true {
             let n = read(source, &buffer, buffer.count)
             if n <= 0 { break }
-            if lossy && self.loseNext.withLock({ lose in defer { lose = false }; return lose }) {
+            if lossy
+                && self.loseNext.withLock({ lose in
+                    defer { lose = false }; return lose
+                })
+            {
                 self.lostReplies.withLock { $0 += 1 }
                 break
             }

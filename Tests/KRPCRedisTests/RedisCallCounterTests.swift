@@ -83,7 +83,8 @@ struct RedisCallCounterTests {
             #expect(try await client.send(first) == .array([]))
             #expect(try await client.send(first) == .integer(-1))  // re-sent: already applied
             // Batch 3 before batch 2: refused, nothing applied.
-            #expect(try await client.send(FlushScript.command(for: batch(3, calls: 100), marker: marker)) == .integer(-2))
+            #expect(
+                try await client.send(FlushScript.command(for: batch(3, calls: 100), marker: marker)) == .integer(-2))
             #expect(try await client.send(FlushScript.command(for: batch(2, calls: 2), marker: marker)) == .array([]))
             let totals = try await CallTotals.read(key, from: client)
             #expect(totals.callsByNode == [node: 7])
@@ -159,7 +160,9 @@ struct RedisCallCounterTests {
         let capture = LogCapture()
         try await RedisTest.withClient(try RedisTest.sharedConfiguration()) { client in
             let counter = RedisCallCounter(client: client, logger: capture.logger())
-            for i in 0..<23 { counter.recordCall(key, node: NodeAddress(host: "127.0.0.1", port: 8000 + i % 2), failed: false) }
+            for i in 0..<23 {
+                counter.recordCall(key, node: NodeAddress(host: "127.0.0.1", port: 8000 + i % 2), failed: false)
+            }
             try await counter.flush()
             let logger = Task { await counter.logTotals(of: [key], every: .milliseconds(20)) }
             try await waitUntil("the count to be logged", timeout: .seconds(10)) {
@@ -175,7 +178,11 @@ struct RedisCallCounterTests {
 /// What a test recorded, to compare with Redis.
 final class Tally: Sendable {
     private let counts = Mutex((calls: 0, errors: 0))
-    func add(failed: Bool) { self.counts.withLock { $0.calls += 1; $0.errors += failed ? 1 : 0 } }
+    func add(failed: Bool) {
+        self.counts.withLock {
+            $0.calls += 1; $0.errors += failed ? 1 : 0
+        }
+    }
     var calls: Int { self.counts.withLock { $0.calls } }
     var errors: Int { self.counts.withLock { $0.errors } }
 }

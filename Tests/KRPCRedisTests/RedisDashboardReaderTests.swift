@@ -5,7 +5,9 @@ import Testing
 
 @testable import KRPCRedis
 
-@Suite("Dashboard reader and fault injector against a real Redis", .enabled(if: RedisTest.isAvailable, "KRPC_TEST_REDIS is not set"))
+@Suite(
+    "Dashboard reader and fault injector against a real Redis",
+    .enabled(if: RedisTest.isAvailable, "KRPC_TEST_REDIS is not set"))
 struct RedisDashboardReaderTests {
     @Test("one read returns per-node calls, errors, fault and TTL; non-integer fields are flagged, not fatal")
     func readsEverything() async throws {
@@ -54,7 +56,8 @@ struct RedisDashboardReaderTests {
     func unreachable() async throws {
         let port = TCPProbe.freePort()
         try await RedisTest.withClient(try RedisConfiguration(address: "127.0.0.1:\(port)")) { client in
-            let snapshot = await RedisDashboardReader(client: client).read(RedisTest.uniqueKey(), nodes: [RedisTest.uniqueNode()])
+            let snapshot = await RedisDashboardReader(client: client).read(
+                RedisTest.uniqueKey(), nodes: [RedisTest.uniqueNode()])
             #expect(!snapshot.isSuccess)
             #expect(snapshot.state == .disconnected)
             #expect(snapshot.error?.code == .connectionFailed)
@@ -75,7 +78,8 @@ struct RedisDashboardReaderTests {
             #expect(try await client.send("GET", RedisKeys.fault(node)) == .bulkString("error-rate:0.5"))
 
             try await injector.inject(.timeout, into: node)  // no TTL: replaces the value and the TTL
-            #expect(try await injector.fault(of: node) == FaultKeyState(value: "timeout", fault: .timeout, timeToLive: nil))
+            #expect(
+                try await injector.fault(of: node) == FaultKeyState(value: "timeout", fault: .timeout, timeToLive: nil))
 
             #expect(try await injector.clear(node))
             #expect(try await injector.clear(node) == false)

@@ -18,7 +18,8 @@ struct RedisFaultWatcherTests {
         let configuration = try RedisTest.sharedConfiguration()
         try await RedisTest.withClient(configuration) { watcherClient in
             try await RedisTest.withClient(configuration) { injectorClient in
-                let watcher = RedisFaultWatcher(client: watcherClient, node: node, honor: honor, logger: capture.logger())
+                let watcher = RedisFaultWatcher(
+                    client: watcherClient, node: node, honor: honor, logger: capture.logger())
                 let injector = FaultInjector(client: injectorClient)
                 let polling = Task { await watcher.run() }
                 defer { polling.cancel() }
@@ -145,7 +146,9 @@ struct RedisFaultWatcherOutageTests {
             try await FaultInjector(client: client).inject(.error, into: node)
             try await waitUntil("the fault to apply", timeout: .seconds(10)) { watcher.currentFault() == .error }
             redis.stop()
-            try await waitUntil("the stale fault to be dropped", timeout: .seconds(10)) { watcher.currentFault() == nil }
+            try await waitUntil("the stale fault to be dropped", timeout: .seconds(10)) {
+                watcher.currentFault() == nil
+            }
             // currentFault() honors the staleness deadline itself; the next failed poll logs it, once.
             try await waitUntil("the drop to be logged", timeout: .seconds(10)) {
                 !capture.entries(.info, containing: "fault dropped").isEmpty

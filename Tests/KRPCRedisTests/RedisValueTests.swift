@@ -70,7 +70,9 @@ struct RedisValueTests {
     @Test("totals: the change since an earlier read, per node")
     func delta() {
         let key = ServiceKey(service: "S", method: "M")
-        let (a, b, c) = (NodeAddress(host: "h", port: 1), NodeAddress(host: "h", port: 2), NodeAddress(host: "h", port: 3))
+        let (a, b, c) = (
+            NodeAddress(host: "h", port: 1), NodeAddress(host: "h", port: 2), NodeAddress(host: "h", port: 3)
+        )
         let before = CallTotals(key: key, callsByNode: [a: 10, b: 50], errorsByNode: [a: 1])
         let after = CallTotals(key: key, callsByNode: [a: 110, b: 20, c: 5], errorsByNode: [a: 4])
         let change = after.subtracting(before)
@@ -82,7 +84,9 @@ struct RedisValueTests {
     @Test("fault key values: valid, malformed, absent, wrong type")
     func faultKey() {
         let valid = FaultKeyState.read(value: .bulkString("delay:250"), pttl: .integer(1500))
-        #expect(valid.state == FaultKeyState(value: "delay:250", fault: .delay(milliseconds: 250), timeToLive: .milliseconds(1500)))
+        #expect(
+            valid.state
+                == FaultKeyState(value: "delay:250", fault: .delay(milliseconds: 250), timeToLive: .milliseconds(1500)))
         #expect(valid.problem == nil)
         let noTTL = FaultKeyState.read(value: .bulkString("error"), pttl: .integer(-1))
         #expect(noTTL.state?.timeToLive == nil && noTTL.state?.fault == .error)
