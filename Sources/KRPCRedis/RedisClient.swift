@@ -1,0 +1,144 @@
+public import Logging
+import NIOPosix
+
+/// An async Redis client over one hiredis connection, with reconnect and backoff.
+///
+/// hiredis is blocking and not thread-safe, so the connection lives on a dedicated one-thread
+/// `NIOThreadPool`: never on an event loop, never on the Swift concurrency pool. Commands from any
+/// task are queued there and run one after another, in the order they were issued.
+///
+/// A Redis that is down is not fatal: creating the client never connects, the first command does. After
+/// a failure the client reconnects on the next command, then waits with exponential backoff
+/// (``RedisConfiguration/reconnectInitialBackoff`` doubling to ``RedisConfiguration/reconnectMaxBackoff``);
+/// commands issued while a reconnect is not due fail at once with ``RedisError/Code/connectionFailed``.
+/// No command is ever retried by the client (it cannot know whether a command whose connection broke
+/// ran); callers that need retries make their commands idempotent, as ``RedisCallCounter`` does.
+///
+/// ```swift
+/// let client = try RedisClient(configuration: RedisConfiguration(address: "127.0.0.1:6379"), logger: logger)
+/// let n = try await client.send("INCR", "krpc:demo").integer
+/// let replies = try await client.pipeline([RedisCommand("GET", "a"), RedisCommand("GET", "b")])
+/// await client.shutdown()
+/// ```
+///
+/// - Important: Call ``shutdown()`` when done (or use ``withRedisClient(configuration:logger:_:)``).
+public final class RedisClient: Sendable {
+    /// Where and how this client connects.
+    public let configuration: RedisConfiguration
+    private let pool: NIOThreadPool
+    private let worker: Worker
+    private let status: StatusBox
+
+    /// Creates a client; it connects on first use (or on ``connect()``).
+    /// - Parameters:
+    ///   - configuration: server address, credentials, timeouts, backoff.
+    ///   - logger: where connection state changes are logged (info) and failed reconnects (debug).
+    /// - Throws: ``RedisError`` with code ``RedisError/Code/invalidConfiguration`` naming a bad field.
+    public init(configuration: RedisConfiguration, logger: Logger) throws(RedisError) {
+        try configuration.validate()
+        self.configuration = configuration
+        self.status = StatusBox()
+        self.worker = Worker(configuration: configuration, logger: logger, status: self.status)
+        self.pool = NIOThreadPool(numberOfThreads: 1)
+        self.pool.start()
+    }
+
+    deinit {
+        // A client dropped without shutdown() still stops its thread (and frees the connection with the worker).
+        if self.status.state != .shutDown {
+            self.pool.shutdownGracefully { _ in }
+        }
+    }
+
+    /// The connection state now: `connected` after a successful command, `disconnected` after a failure.
+    public var state: RedisConnectionState { self.status.state }
+
+    /// The most recent connection-level error, if any (kept after reconnecting, for display).
+    public var lastError: RedisError? { self.status.lastError }
+
+    /// The current state first, then each change, until ``shutdown()``.
+    public func stateUpdates() -> AsyncStream<RedisConnectionState> { self.status.subscribe() }
+
+    /// Connects now if not connected, ignoring the backoff (e.g. at start-up, to log whether Redis is there).
+    /// - Throws: ``RedisError`` when the connection cannot be made; the client keeps retrying on later use.
+    public func connect() async throws(RedisError) {
+        try await self.onWorker { worker in worker.connectNow() }
+    }
+
+    /// Sends one command and returns its reply.
+    /// - Throws: ``RedisError``: ``RedisError/Code/serverError`` with the server's text for an error reply;
+    ///   connection-level codes when the command could not be sent or its reply not read.
+    public func send(_ command: RedisCommand) async throws(RedisError) -> RedisValue {
+        let reply = try await self.onWorker { worker in
+            worker.withConnection { connection throws(RedisError) in try connection.send(command) }
+        }
+        if let message = reply.errorMessage {
+            throw RedisError(code: .serverError, message: "\(command.name): \(message)")
+        }
+        return reply
+    }
+
+    /// Sends one command given as text: `try await client.send("HGETALL", key)`.
+    public func send(_ name: String, _ arguments: String...) async throws(RedisError) -> RedisValue {
+        try await self.send(RedisCommand(arguments: [name] + arguments))
+    }
+
+    /// Sends all `commands` in one round trip (pipelined) and returns their replies in order.
+    ///
+    /// An error reply to one command does not fail the others: it is returned in place as
+    /// ``RedisValue/error(_:)``.
+    /// - Throws: ``RedisError`` with a connection-level code when the pipeline could not be sent or its
+    ///   replies not all read; then any prefix of the commands may have run.
+    public func pipeline(_ commands: [RedisCommand]) async throws(RedisError) -> [RedisValue] {
+        if commands.isEmpty { return [] }
+        return try await self.onWorker { worker in
+            worker.withConnection { connection throws(RedisError) in try connection.pipeline(commands) }
+        }
+    }
+
+    /// Closes the connection and stops the client's thread. Later commands fail with
+    /// ``RedisError/Code/shutDown``. Idempotent.
+    public func shutdown() async {
+        guard self.status.set(.shutDown) != .shutDown else { return }
+        let worker = self.worker
+        // Queued after every command issued before shutdown(), so those still run.
+        _ = try? await self.pool.runIfActive { worker.close() }
+        try? await self.pool.shutdownGracefully()
+    }
+
+    /// Runs `body` on the connection thread and maps pool errors into ``RedisError``.
+    private func onWorker<T: Sendable>(
+        _ body: @escaping @Sendable (Worker) -> Result<T, RedisError>
+    ) async throws(RedisError) -> T {
+        if self.status.state == .shutDown {
+            throw RedisError(code: .shutDown, message: "the redis client has been shut down")
+        }
+        let worker = self.worker
+        let result: Result<T, RedisError>
+        do {
+            result = try await self.pool.runIfActive { body(worker) }
+        } catch is CancellationError {
+            throw RedisError(code: .cancelled, message: "the calling task was cancelled before the command ran")
+        } catch {
+            throw RedisError(code: .shutDown, message: "the redis client has been shut down (\(error))")
+        }
+        return try result.get()
+    }
+}
+
+/// Runs `body` with a new ``RedisClient`` and shuts the client down afterwards, also when `body` throws.
+public func withRedisClient<Result: Sendable>(
+    configuration: RedisConfiguration,
+    logger: Logger,
+    _ body: (RedisClient) async throws -> Result
+) async throws -> Result {
+    let client = try RedisClient(configuration: configuration, logger: logger)
+    do {
+        let result = try await body(client)
+        await client.shutdown()
+        return result
+    } catch {
+        await client.shutdown()
+        throw error
+    }
+}
