@@ -1,0 +1,53 @@
+import KRPCPolicy
+import NIOCore
+
+/// One served method, resolved once at server start: handler, statistics and counter key.
+final class MethodEntry: Sendable {
+    let service: String
+    let method: String
+    let key: ServiceKey
+    let invoke: @Sendable (ByteBuffer, KRPCServerContext) async -> Result<[UInt8], KRPCError>
+    let statistics: ServerStatistics.Method
+
+    init(service: String, method: KRPCMethod, statistics: ServerStatistics.Method) {
+        self.service = service
+        self.method = method.name
+        self.key = ServiceKey(service: service, method: method.name)
+        self.invoke = method.invoke
+        self.statistics = statistics
+    }
+}
+
+/// `service -> method -> entry`, immutable once the server starts.
+struct MethodTable: Sendable {
+    enum Lookup {
+        case found(MethodEntry)
+        case unknownService
+        case unknownMethod
+    }
+
+    private let services: [String: [String: MethodEntry]]
+
+    init(services: [any KRPCService], statistics: ServerStatistics) {
+        var table: [String: [String: MethodEntry]] = [:]
+        for service in services {
+            let name = service.serviceName
+            for method in service.methods {
+                guard let stats = statistics.method(service: name, method: method.name) else { continue }
+                table[name, default: [:]][method.name] = MethodEntry(service: name, method: method, statistics: stats)
+            }
+        }
+        self.services = table
+    }
+
+    func lookup(service: String, method: String) -> Lookup {
+        guard let methods = self.services[service] else { return .unknownService }
+        guard let entry = methods[method] else { return .unknownMethod }
+        return .found(entry)
+    }
+
+    /// `Service.Method` of every served method, sorted.
+    var keys: [ServiceKey] {
+        self.services.values.flatMap { $0.values.map(\.key) }.sorted()
+    }
+}

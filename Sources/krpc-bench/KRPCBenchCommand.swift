@@ -1,0 +1,181 @@
+// krpc-bench --target HOST:PORT --concurrency C --duration D --payload P [--warmup W]
+//            [--connections N] [--json]
+//
+// Closed-loop load generator with the rules of shared/bench/README.md: C slots, each a task
+// pinned to its connection's event loop, issue Echo.Echo calls back to back (spread over N
+// NodeConnections, default 1). Warm-up for W seconds, then a measured window of D seconds; a call
+// counts if it *started* inside the window; its latency (just before the call to the response
+// decoded) goes into an HdrHistogram (ns, 3 significant digits). qps = counted calls / D.
+
+import ArgumentParser
+import Foundation
+import Histogram
+import KRPC
+import KRPCPolicy
+import KRPCWire
+import NIOCore
+import NIOPosix
+
+@inline(__always)
+func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+}
+
+struct SlotResult: Sendable {
+    var histogram = Histogram<UInt64>(
+        lowestDiscernibleValue: 1,
+        highestTrackableValue: 60_000_000_000,  // 60 s in ns
+        numberOfSignificantValueDigits: .three
+    )
+    var calls = 0
+    var errors = 0
+}
+
+@main
+struct KRPCBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "krpc-bench",
+        abstract: "Closed-loop Echo benchmark against a krpc server.",
+        discussion: "With --json, prints exactly one JSON line, the schema of shared/bench/README.md."
+    )
+
+    @Option(help: "Server address, HOST:PORT.")
+    var target: String?
+
+    @Option(help: "ZooKeeper servers to discover the target from (not yet supported: use --target).")
+    var zk: String?
+
+    @Option(help: "Service to call when discovering (not yet supported).")
+    var service: String?
+
+    @Option(help: "Method to call when discovering (not yet supported).")
+    var method: String?
+
+    @Option(help: "Calls kept in flight.")
+    var concurrency: Int = 1
+
+    @Option(help: "Measured duration in seconds.")
+    var duration: Double = 5
+
+    @Option(help: "Payload bytes each way (EchoRequest.value).")
+    var payload: Int = 64
+
+    @Option(help: "Warm-up seconds before the measured window (not recorded).")
+    var warmup: Double = 1
+
+    @Option(help: "Connections to spread the calls over.")
+    var connections: Int = 1
+
+    @Option(help: "Per-call deadline in seconds.")
+    var deadline: Double = 5
+
+    @Flag(help: "Print one JSON line instead of a summary.")
+    var json = false
+
+    func validate() throws {
+        guard self.concurrency >= 1 else { throw ValidationError("--concurrency must be >= 1") }
+        guard self.duration > 0 else { throw ValidationError("--duration must be > 0") }
+        guard self.payload >= 0 else { throw ValidationError("--payload must be >= 0") }
+        guard self.warmup >= 0 else { throw ValidationError("--warmup must be >= 0") }
+        guard self.connections >= 1 else { throw ValidationError("--connections must be >= 1") }
+        guard self.deadline > 0 else { throw ValidationError("--deadline must be > 0") }
+        if self.zk != nil || self.service != nil || self.method != nil {
+            throw ValidationError("--zk/--service/--method: not yet supported (discovery comes with the client stack); use --target")
+        }
+        guard let target = self.target else { throw ValidationError("--target HOST:PORT is required") }
+        guard NodeAddress(parsing: target) != nil else { throw ValidationError("--target must be HOST:PORT, got '\(target)'") }
+    }
+
+    func run() async throws {
+        guard let target = self.target.flatMap({ NodeAddress(parsing: $0) }) else { return }
+        let connections = (0..<self.connections).map { _ in NodeConnection(to: target) }
+        var echoRequest = EchoRequest()
+        echoRequest.value = Data(repeating: 0x61, count: self.payload)
+        let request = echoRequest
+        let payload = self.payload
+        let deadline = Duration.milliseconds(Int64(self.deadline * 1000))
+
+        // Calls carry deadlines, so the run cannot hang; this is a last resort.
+        let limit = self.warmup + self.duration + self.deadline + 15
+        Task.detached {
+            try? await Task.sleep(for: .seconds(limit))
+            FileHandle.standardError.write(Data("krpc-bench: no result after \(limit) s, giving up\n".utf8))
+            Foundation.exit(3)
+        }
+
+        let start = monotonicNanos()
+        let measureStart = start + UInt64(self.warmup * 1e9)
+        let measureEnd = measureStart + UInt64(self.duration * 1e9)
+
+        let total = await withTaskGroup(of: SlotResult.self) { group in
+            for slot in 0..<self.concurrency {
+                let connection = connections[slot % connections.count]
+                group.addTask(executorPreference: connection.executor) {
+                    let client = EchoClient(connection)
+                    var result = SlotResult()
+                    while true {
+                        let t0 = monotonicNanos()
+                        if t0 >= measureEnd { break }
+                        let ok: Bool
+                        do {
+                            ok = try await client.echo(request, deadline: deadline).value.count == payload
+                        } catch {
+                            ok = false
+                        }
+                        let t1 = monotonicNanos()
+                        if t0 >= measureStart {
+                            if ok {
+                                result.calls += 1
+                                _ = result.histogram.record(t1 - t0)
+                            } else {
+                                result.errors += 1
+                            }
+                        }
+                    }
+                    return result
+                }
+            }
+            var total = SlotResult()
+            for await result in group {
+                total.histogram.add(result.histogram)
+                total.calls += result.calls
+                total.errors += result.errors
+            }
+            return total
+        }
+        for connection in connections { await connection.close() }
+
+        let qps = Double(total.calls) / self.duration
+        let p50 = total.calls > 0 ? Double(total.histogram.valueAtPercentile(50.0)) / 1000 : 0
+        let p99 = total.calls > 0 ? Double(total.histogram.valueAtPercentile(99.0)) / 1000 : 0
+        if self.json {
+            print(
+                "{\"peer\":\"krpc\",\"concurrency\":\(self.concurrency),\"payload\":\(self.payload),"
+                    + "\"duration_s\":\(fmt(self.duration)),\"calls\":\(total.calls),\"qps\":\(fmt(qps, 1)),"
+                    + "\"p50_us\":\(fmt(p50, 1)),\"p99_us\":\(fmt(p99, 1)),\"errors\":\(total.errors)}"
+            )
+        } else {
+            print(
+                """
+                krpc-bench: \(target) Echo.Echo, C=\(self.concurrency) over \(self.connections) connection(s), \
+                P=\(self.payload) B, W=\(fmt(self.warmup)) s, D=\(fmt(self.duration)) s
+                  calls  \(total.calls) (\(fmt(qps, 1))/s), errors \(total.errors)
+                  p50    \(fmt(p50, 1)) µs
+                  p99    \(fmt(p99, 1)) µs
+                """
+            )
+        }
+    }
+}
+
+/// JSON number formatting: `digits` decimals; with `digits` nil, whole numbers print bare, others
+/// with 3 decimals.
+func fmt(_ x: Double, _ digits: Int? = nil) -> String {
+    guard let digits else {
+        if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
+        return String(format: "%.3f", x)
+    }
+    return String(format: "%.\(digits)f", x)
+}

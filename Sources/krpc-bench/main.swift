@@ -1,1 +1,0 @@
-print("krpc-bench: not yet")

@@ -1,1 +1,0 @@
-print("krpc-server: not yet")

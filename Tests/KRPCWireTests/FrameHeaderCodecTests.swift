@@ -1,0 +1,86 @@
+import KRPCWire
+import NIOCore
+import SwiftProtobuf
+import Testing
+
+@Suite("Frame header codec")
+struct FrameHeaderCodecTests {
+    static let headers: [FrameHeader] = [
+        FrameHeader(),
+        .request(id: 1, service: "Echo", method: "Echo", deadlineMilliseconds: 5000),
+        .request(id: .max, service: "UserServiceRpc", method: "Login", deadlineMilliseconds: .max),
+        .response(id: 42),
+        .response(id: 7, status: 13, message: "injected error"),
+        .response(id: 7, status: -1, message: "négatif ✓"),
+        FrameHeader(kind: .cancel, requestID: 300),
+        FrameHeader(kind: .goaway, status: 16, message: "frame length 5000000 exceeds the maximum 4194304"),
+    ]
+
+    static func reference(_ header: FrameHeader) -> KRPCFrameHeader {
+        var message = KRPCFrameHeader()
+        message.kind = KRPCFrameKind(rawValue: Int(header.kind.rawValue)) ?? .request
+        message.requestID = header.requestID
+        message.service = header.service
+        message.method = header.method
+        message.deadlineMs = header.deadlineMilliseconds
+        message.status = header.status
+        message.message = header.message
+        return message
+    }
+
+    @Test("encodes byte for byte as SwiftProtobuf does", arguments: Self.headers)
+    func encodesLikeSwiftProtobuf(header: FrameHeader) throws {
+        var buffer = ByteBuffer()
+        let written = header.encode(into: &buffer)
+        let expected: [UInt8] = try Self.reference(header).serializedBytes()
+        #expect(Array(buffer.readableBytesView) == expected)
+        #expect(written == expected.count)
+        #expect(header.encodedSize == expected.count)
+    }
+
+    @Test("decodes what SwiftProtobuf encodes", arguments: Self.headers)
+    func decodesSwiftProtobuf(header: FrameHeader) throws {
+        let bytes: [UInt8] = try Self.reference(header).serializedBytes()
+        var buffer = ByteBuffer(bytes: bytes)
+        #expect(try FrameHeader.decode(from: &buffer) == header)
+        #expect(buffer.readableBytes == 0)
+    }
+
+    @Test("skips unknown fields of every wire type")
+    func skipsUnknownFields() throws {
+        var buffer = ByteBuffer()
+        FrameHeader.request(id: 9, service: "S", method: "M", deadlineMilliseconds: 10).encode(into: &buffer)
+        buffer.writeBytes([0x40, 0x96, 0x01])  // field 8, varint 150
+        buffer.writeBytes([0x49] + [UInt8](repeating: 1, count: 8))  // field 9, fixed64
+        buffer.writeBytes([0x52, 0x03, 0x61, 0x62, 0x63])  // field 10, bytes "abc"
+        buffer.writeBytes([0x5D, 1, 2, 3, 4])  // field 11, fixed32
+        let header = try FrameHeader.decode(from: &buffer)
+        #expect(header == .request(id: 9, service: "S", method: "M", deadlineMilliseconds: 10))
+    }
+
+    static let malformed: [(String, [UInt8])] = [
+        ("truncated tag", [0x80]),
+        ("field number 0", [0x00, 0x01]),
+        ("truncated varint", [0x10, 0xFF]),
+        ("string past the end", [0x1A, 0x05, 0x41]),
+        ("invalid UTF-8", [0x1A, 0x02, 0xC3, 0x28]),
+        ("wrong wire type for a known field", [0x12, 0x01, 0x41]),
+        ("unknown frame kind", [0x08, 0x09]),
+        ("group wire type", [0x43]),
+        ("truncated fixed64", [0x49, 0x01]),
+    ]
+
+    @Test("rejects malformed headers with malformedHeader", arguments: Self.malformed)
+    func rejectsMalformed(name: String, bytes: [UInt8]) {
+        var buffer = ByteBuffer(bytes: bytes)
+        do {
+            let header = try FrameHeader.decode(from: &buffer)
+            Issue.record("\(name): decoded \(header)")
+        } catch {
+            guard case .malformedHeader = error else {
+                Issue.record("\(name): expected malformedHeader, got \(error)")
+                return
+            }
+        }
+    }
+}
