@@ -1,0 +1,130 @@
+/// How many colours the terminal can show.
+public enum ColorDepth: Int, Sendable, Hashable, Comparable, CaseIterable {
+    /// No colours (or `NO_COLOR`): attributes only.
+    case monochrome = 0
+    /// The 8 basic ANSI colours.
+    case ansi8 = 8
+    /// The xterm 256-colour palette.
+    case xterm256 = 256
+    /// 24-bit colour.
+    case trueColor = 16_777_216
+
+    public static func < (lhs: ColorDepth, rhs: ColorDepth) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// Whether the environment asks for no colour: `NO_COLOR` set to a non-empty value (no-color.org).
+    /// - Parameter environment: The process environment, passed in (`ProcessInfo.processInfo.environment`).
+    public static func noColorRequested(environment: [String: String]) -> Bool {
+        guard let value = environment["NO_COLOR"] else { return false }
+        return !value.isEmpty
+    }
+
+    /// The depth to draw with.
+    ///
+    /// `NO_COLOR` gives ``monochrome``; otherwise `COLORTERM=truecolor` or `24bit` gives ``trueColor`` (when the
+    /// terminal has colours at all), else the terminal's colour count (curses `COLORS`) decides: 256 or more
+    /// gives ``xterm256``, 8 or more ``ansi8``, fewer ``monochrome``.
+    /// - Parameters:
+    ///   - environment: The process environment.
+    ///   - terminalColors: The number of colours the terminal reports (curses `COLORS`; 0 without colour).
+    public static func detect(environment: [String: String], terminalColors: Int) -> ColorDepth {
+        if Self.noColorRequested(environment: environment) { return .monochrome }
+        guard terminalColors >= 8 else { return .monochrome }
+        let colorTerm = (environment["COLORTERM"] ?? "").lowercased()
+        if colorTerm == "truecolor" || colorTerm == "24bit" { return .trueColor }
+        return terminalColors >= 256 ? .xterm256 : .ansi8
+    }
+}
+
+/// A colour as the terminal layer sets it.
+public enum TerminalColor: Sendable, Hashable {
+    /// The terminal's default (curses colour -1 with `use_default_colors`).
+    case terminalDefault
+    /// A palette index: 0...7 on 8-colour terminals, 0...255 on 256-colour ones.
+    case indexed(Int)
+    /// 24-bit colour (true-colour terminals).
+    case rgb(red: UInt8, green: UInt8, blue: UInt8)
+}
+
+extension ThemeColor {
+    /// This colour at a depth: `#rrggbb` is quantised to the nearest xterm-256 entry or to the nearest of
+    /// the 8 basic colours; named colours keep their index (bright ones fold onto the basic 8 on 8-colour
+    /// terminals); everything is the terminal default in monochrome.
+    public func quantized(to depth: ColorDepth) -> TerminalColor {
+        switch (self, depth) {
+        case (.terminalDefault, _), (_, .monochrome):
+            return .terminalDefault
+        case (.ansi(let i), .ansi8):
+            return .indexed(i % 8)
+        case (.ansi(let i), _):
+            return .indexed(min(max(i, 0), 15))
+        case (.rgb(let r, let g, let b), .trueColor):
+            return .rgb(red: r, green: g, blue: b)
+        case (.rgb(let r, let g, let b), .xterm256):
+            return .indexed(ColorQuantizer.xterm256Index(red: r, green: g, blue: b))
+        case (.rgb(let r, let g, let b), .ansi8):
+            return .indexed(ColorQuantizer.ansi8Index(red: r, green: g, blue: b))
+        }
+    }
+}
+
+/// Nearest-colour search in the xterm palettes.
+public enum ColorQuantizer {
+    /// The channel levels of the xterm 6×6×6 colour cube (indices 16...231).
+    static let cubeLevels: [Int] = [0, 95, 135, 175, 215, 255]
+
+    /// The xterm-256 index nearest to a colour: the nearer of the closest colour-cube entry (16...231) and
+    /// the closest grey of the ramp (232...255). The 16 system colours are never chosen, because terminals
+    /// redefine them.
+    public static func xterm256Index(red: UInt8, green: UInt8, blue: UInt8) -> Int {
+        let rgb = [Int(red), Int(green), Int(blue)]
+        let cube = rgb.map { v in
+            Self.cubeLevels.indices.min { abs(Self.cubeLevels[$0] - v) < abs(Self.cubeLevels[$1] - v) } ?? 0
+        }
+        let cubeColor = cube.map { Self.cubeLevels[$0] }
+        let cubeIndex = 16 + 36 * cube[0] + 6 * cube[1] + cube[2]
+        let average = (rgb[0] + rgb[1] + rgb[2]) / 3
+        let greyStep = min(23, max(0, (average - 3) / 10))
+        let grey = 8 + 10 * greyStep
+        let greyIndex = 232 + greyStep
+        return Self.distance(rgb, [grey, grey, grey]) < Self.distance(rgb, cubeColor) ? greyIndex : cubeIndex
+    }
+
+    /// The RGB value of an xterm-256 index (the standard xterm palette for 0...15).
+    public static func rgb(ofXterm256 index: Int) -> (red: UInt8, green: UInt8, blue: UInt8) {
+        let i = min(max(index, 0), 255)
+        let c: [Int]
+        switch i {
+        case 0..<16: c = Self.systemColors[i]
+        case 16..<232:
+            let n = i - 16
+            c = [Self.cubeLevels[n / 36], Self.cubeLevels[n / 6 % 6], Self.cubeLevels[n % 6]]
+        default:
+            let v = 8 + 10 * (i - 232)
+            c = [v, v, v]
+        }
+        return (UInt8(c[0]), UInt8(c[1]), UInt8(c[2]))
+    }
+
+    /// The nearest of the 8 basic colours (black, red, green, yellow, blue, magenta, cyan, white), compared
+    /// with xterm's default values for them.
+    public static func ansi8Index(red: UInt8, green: UInt8, blue: UInt8) -> Int {
+        let rgb = [Int(red), Int(green), Int(blue)]
+        return (0..<8).min { Self.distance(rgb, Self.systemColors[$0]) < Self.distance(rgb, Self.systemColors[$1]) } ?? 7
+    }
+
+    /// xterm's default values for the 16 system colours.
+    static let systemColors: [[Int]] = [
+        [0, 0, 0], [205, 0, 0], [0, 205, 0], [205, 205, 0], [0, 0, 238], [205, 0, 205], [0, 205, 205],
+        [229, 229, 229], [127, 127, 127], [255, 0, 0], [0, 255, 0], [255, 255, 0], [92, 92, 255], [255, 0, 255],
+        [0, 255, 255], [255, 255, 255],
+    ]
+
+    /// Squared distance, weighted for the eye's sensitivity (the "redmean" approximation).
+    static func distance(_ a: [Int], _ b: [Int]) -> Int {
+        let rMean = (a[0] + b[0]) / 2
+        let dr = a[0] - b[0]
+        let dg = a[1] - b[1]
+        let db = a[2] - b[2]
+        return ((512 + rMean) * dr * dr >> 8) + 4 * dg * dg + ((767 - rMean) * db * db >> 8)
+    }
+}

@@ -1,0 +1,76 @@
+/// A colour theme: one ``ThemeColor`` per ``Slot``. Themes are data (`themes/*.theme`, read by
+/// ``ThemeParser``); the built-in ``default`` is the schema every file is checked against.
+public struct Theme: Sendable, Hashable {
+    /// The colours a theme sets; the raw value is the key in a theme file.
+    public enum Slot: String, Sendable, Hashable, CaseIterable {
+        case mainBackground = "main_bg"
+        case mainForeground = "main_fg"
+        case dimForeground = "dim_fg"
+        case titleForeground = "title_fg"
+        case headerForeground = "header_fg"
+        case selectedBackground = "selected_bg"
+        case selectedForeground = "selected_fg"
+        case healthyForeground = "healthy_fg"
+        case halfOpenForeground = "half_open_fg"
+        case brokenForeground = "broken_fg"
+        case faultForeground = "fault_fg"
+        case warningForeground = "warning_fg"
+        case okForeground = "ok_fg"
+        case sparkLowForeground = "spark_low_fg"
+        case sparkMidForeground = "spark_mid_fg"
+        case sparkHighForeground = "spark_high_fg"
+        case borderForeground = "border_fg"
+        case statusBackground = "status_bg"
+        case statusForeground = "status_fg"
+        case keyForeground = "key_fg"
+        case messageForeground = "message_fg"
+        case errorForeground = "error_fg"
+    }
+
+    /// The theme's name (its file name without `.theme`).
+    public var name: String
+    /// Every slot's colour.
+    public var colors: [Slot: ThemeColor]
+
+    /// Creates a theme; slots not given take the built-in default's colour.
+    public init(name: String, colors: [Slot: ThemeColor]) {
+        self.name = name
+        self.colors = colors
+    }
+
+    /// A slot's colour (the terminal default if the theme somehow lacks it).
+    public subscript(slot: Slot) -> ThemeColor {
+        self.colors[slot] ?? Theme.default.colors[slot] ?? .terminalDefault
+    }
+
+    /// The built-in dark theme, and the schema: `themes/default.theme` holds the same colours.
+    public static let `default` = Theme(name: "default", colors: [
+        .mainBackground: .terminalDefault,
+        .mainForeground: .rgb(red: 0xd0, green: 0xd0, blue: 0xd0),
+        .dimForeground: .rgb(red: 0x8a, green: 0x8a, blue: 0x8a),
+        .titleForeground: .rgb(red: 0x5f, green: 0xaf, blue: 0xff),
+        .headerForeground: .rgb(red: 0xaf, green: 0xaf, blue: 0xaf),
+        .selectedBackground: .rgb(red: 0x30, green: 0x40, blue: 0x5a),
+        .selectedForeground: .rgb(red: 0xff, green: 0xff, blue: 0xff),
+        .healthyForeground: .rgb(red: 0x5f, green: 0xd7, blue: 0x5f),
+        .halfOpenForeground: .rgb(red: 0xff, green: 0xd7, blue: 0x5f),
+        .brokenForeground: .rgb(red: 0xff, green: 0x5f, blue: 0x5f),
+        .faultForeground: .rgb(red: 0xd7, green: 0x87, blue: 0xff),
+        .warningForeground: .rgb(red: 0xff, green: 0xaf, blue: 0x00),
+        .okForeground: .rgb(red: 0x5f, green: 0xd7, blue: 0x5f),
+        .sparkLowForeground: .rgb(red: 0x5f, green: 0x87, blue: 0xaf),
+        .sparkMidForeground: .rgb(red: 0x87, green: 0xaf, blue: 0xd7),
+        .sparkHighForeground: .rgb(red: 0xff, green: 0x87, blue: 0x5f),
+        .borderForeground: .rgb(red: 0x58, green: 0x58, blue: 0x58),
+        .statusBackground: .rgb(red: 0x26, green: 0x26, blue: 0x26),
+        .statusForeground: .rgb(red: 0xbc, green: 0xbc, blue: 0xbc),
+        .keyForeground: .rgb(red: 0x5f, green: 0xaf, blue: 0xff),
+        .messageForeground: .rgb(red: 0x87, green: 0xd7, blue: 0x87),
+        .errorForeground: .rgb(red: 0xff, green: 0x5f, blue: 0x5f),
+    ])
+
+    /// No colours at all, only attributes (bold, reverse, dim): used under `NO_COLOR` and on monochrome
+    /// terminals. `themes/monochrome.theme` holds the same.
+    public static let monochrome = Theme(
+        name: "monochrome", colors: Dictionary(uniqueKeysWithValues: Slot.allCases.map { ($0, .terminalDefault) }))
+}
