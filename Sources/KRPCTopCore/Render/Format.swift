@@ -65,12 +65,12 @@ enum Format {
         }
     }
 
-    /// A countdown or TTL: `0.2s`, `42s`, `2m05s`, `1h02m`.
+    /// A countdown or TTL: `0.2s`, `42s`, `60s`, `2m05s`, `1h02m`.
     static func countdown(_ d: Duration) -> String {
         let ms = Self.milliseconds(d)
         switch ms {
         case ..<10_000: return Self.tenths(ms / 100) + "s"
-        case ..<60_000: return "\(ms / 1000)s"
+        case ...60_999: return "\(ms / 1000)s"
         case ..<3_600_000: return "\(ms / 60_000)m\(Self.pad2(ms / 1000 % 60))s"
         default: return "\(ms / 3_600_000)h\(Self.pad2(ms / 60_000 % 60))m"
         }

@@ -23,7 +23,7 @@ extension Renderer {
                      (Format.rate(s.targetRate), .text), ("/s", .dim)], 70),
         ]
         if s.paused { a.append(Segment([("PAUSED", .warning)], 95)) }
-        if s.panicMode { a.append(Segment([("PANIC", .broken), (" all nodes failing", .warning)], 100)) }
+        if s.panicMode { a.append(Segment([("PANIC", .broken)], 100)) }
 
         let errorStyle: ThemeKey = (s.errorPercent ?? 0) > 0 ? .warning : .text
         var zk: [Span] = [("zk ", .dim), (s.zookeeper.jsonName, s.zookeeper.themeKey)]

@@ -39,7 +39,7 @@ extension Renderer {
                 if used > layout.tableRows.count { break }
                 last = i
             }
-            segments.append(Segment([("\(first + 1)-\(last + 1)/\(rows.count)", .statusBar)], 30))
+            segments.append(Segment([("\(first + 1)-\(last + 1)/\(rows.count)", .statusBar)], 85))
         }
         Self.drawFlow(segments, row: row, glyphs: glyphs, into: &buffer)
     }

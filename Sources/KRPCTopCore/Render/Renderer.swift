@@ -104,6 +104,13 @@ extension Renderer {
             return col
         }
         guard limit > column else { return column }
+        if limit - column <= 2 {
+            // No room for an ellipsis to help: show what fits (the `q` of `q quit` on a 1-column screen).
+            var text = ""
+            for span in spans { text += span.text }
+            return buffer.write(DisplayWidth.prefix(text, width: limit - column), row: row, column: column,
+                                style: spans.first?.style ?? .text, selected: selected, limit: limit)
+        }
         var room = limit - column - 1  // one cell for the ellipsis
         var lastStyle = spans.first?.style ?? .text
         for span in spans where room > 0 {

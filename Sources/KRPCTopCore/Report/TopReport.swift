@@ -3,6 +3,7 @@ internal import FoundationEssentials
 #else
 internal import Foundation
 #endif
+import KRPCPolicy
 
 /// The JSON document `krpc-top --once --duration S --json` prints: the same data as the screen.
 ///
@@ -135,7 +136,7 @@ public struct TopReport: Sendable, Hashable, Codable {
         self.redis = snapshot.redis.jsonName
         self.calls = snapshot.calls
         self.failures = snapshot.failures
-        self.nodes = snapshot.nodes.sorted { $0.address < $1.address }.map { n in
+        self.nodes = snapshot.nodes.sorted { NodeAddress.naturallyPrecedes($0.address, $1.address) }.map { n in
             Node(address: n.address.description, state: n.state.jsonName, reason: n.reason, redisCalls: n.redisCalls,
                  calls: n.calls, errors: n.errors, p50Us: n.p50Microseconds, p99Us: n.p99Microseconds,
                  fault: n.fault, sinceMs: Format.milliseconds(n.timeInState),

@@ -105,11 +105,25 @@ public enum ColorQuantizer {
         return (UInt8(c[0]), UInt8(c[1]), UInt8(c[2]))
     }
 
-    /// The nearest of the 8 basic colours (black, red, green, yellow, blue, magenta, cyan, white), compared
-    /// with xterm's default values for them.
+    /// One of the 8 basic colours (0 black, 1 red, 2 green, 3 yellow, 4 blue, 5 magenta, 6 cyan, 7 white),
+    /// keeping the hue rather than the nearest value: pastels keep their colour instead of turning white.
+    ///
+    /// Dark colours (no channel above 63) are black; greys (channels within 25 % of each other) are black or
+    /// white by brightness; otherwise each channel at or above the midpoint of the strongest and weakest is "on",
+    /// and the on-channels name the colour (red + green = yellow, and so on). The 8-colour palettes of
+    /// terminals differ too much for nearest-value matching to mean anything.
     public static func ansi8Index(red: UInt8, green: UInt8, blue: UInt8) -> Int {
-        let rgb = [Int(red), Int(green), Int(blue)]
-        return (0..<8).min { Self.distance(rgb, Self.systemColors[$0]) < Self.distance(rgb, Self.systemColors[$1]) } ?? 7
+        let c = [Int(red), Int(green), Int(blue)]
+        let high = c.max() ?? 0
+        let low = c.min() ?? 0
+        if high < 64 { return 0 }
+        if (high - low) * 4 < high {
+            return (c[0] + c[1] + c[2]) / 3 >= 128 ? 7 : 0
+        }
+        let mid = (high + low) / 2
+        return c.enumerated().reduce(0) { bits, channel in
+            channel.element >= mid ? bits | (1 << channel.offset) : bits
+        }
     }
 
     /// xterm's default values for the 16 system colours.

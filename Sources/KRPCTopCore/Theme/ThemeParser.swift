@@ -49,11 +49,10 @@ public enum ThemeParser {
         var warnings: [ThemeWarning] = []
         var seen: [Theme.Slot: Int] = [:]
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // `\r\n` is one Character, and a newline: splitting on `isNewline` handles both line ends.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
-            var line = Substring(rawLine)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            line = line.drop { $0 == " " || $0 == "\t" }
+            let line = rawLine.drop { $0 == " " || $0 == "\t" }
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let equals = line.firstIndex(of: "=") else {
                 warnings.append(ThemeWarning(line: lineNumber, key: nil,

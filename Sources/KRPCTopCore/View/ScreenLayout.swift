@@ -20,16 +20,18 @@ struct ScreenLayout: Hashable {
     /// BROKEN, HALF-OPEN and faulted nodes get a second line with reason, probe countdown and fault.
     var showsDetails = false
 
-    /// Whether detail lines are shown at this size (decided before the table's length is known).
-    static func showsDetails(for size: ScreenSize) -> Bool {
-        size.height >= 10 && size.width >= 30
-    }
+    /// Detail lines need this many columns to say anything useful.
+    static let minimumDetailWidth = 30
+    /// From this height on, detail lines are always shown (the table scrolls); below, only when they fit.
+    static let minimumDetailHeight = 10
 
     /// Computes the layout.
     /// - Parameters:
     ///   - size: The screen.
     ///   - tableLines: How many lines the node table would like (node rows plus detail lines).
-    init(size: ScreenSize, tableLines: Int) {
+    ///   - showsDetails: Whether those lines include detail lines.
+    init(size: ScreenSize, tableLines: Int, showsDetails: Bool) {
+        self.showsDetails = showsDetails
         guard size.width > 0, size.height > 0 else { return }
         let height = size.height
         self.statusRow = height - 1
@@ -62,7 +64,6 @@ struct ScreenLayout: Hashable {
             self.logTitleRow = next
             self.logRows = (next + 1)..<(next + logLines)
         }
-        self.showsDetails = Self.showsDetails(for: size)
     }
 }
 

@@ -1,6 +1,8 @@
+import KRPCPolicy
+
 /// The node table's sort orders, cycled by `s`.
 public enum SortKey: String, Sendable, Hashable, CaseIterable {
-    /// By address (host, then port number), ascending.
+    /// By address, ascending: hosts in natural order (`10.0.0.2` before `10.0.0.10`), then port numbers.
     case address
     /// Worst first: broken, half-open, healthy; then by address.
     case state
@@ -39,6 +41,6 @@ public enum SortKey: String, Sendable, Hashable, CaseIterable {
             }
         }
         let p = primary()
-        return p != 0 ? p < 0 : a.address < b.address
+        return p != 0 ? p < 0 : NodeAddress.naturallyPrecedes(a.address, b.address)
     }
 }

@@ -16,10 +16,19 @@ extension ViewState {
             self.handle(mouse)
             return []
         case .snapshot(let snapshot):
+            // A pending value is dropped once the snapshot shows it, or shows the value changed to something
+            // else (then the world moved on and the snapshot is the better base).
+            let previous = self.snapshot
+            if self.pendingRate == snapshot.targetRate || (previous.map { $0.targetRate != snapshot.targetRate } ?? true) {
+                self.pendingRate = nil
+            }
+            if self.pendingBalancer == snapshot.balancer || (previous.map { $0.balancer != snapshot.balancer } ?? true) {
+                self.pendingBalancer = nil
+            }
+            if self.pendingPaused == snapshot.paused || (previous.map { $0.paused != snapshot.paused } ?? true) {
+                self.pendingPaused = nil
+            }
             self.snapshot = snapshot
-            if self.pendingRate == snapshot.targetRate { self.pendingRate = nil }
-            if self.pendingBalancer == snapshot.balancer { self.pendingBalancer = nil }
-            if self.pendingPaused == snapshot.paused { self.pendingPaused = nil }
             self.reselect()
             return []
         case .resize(let size):

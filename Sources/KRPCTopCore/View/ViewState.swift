@@ -85,11 +85,20 @@ public struct ViewState: Sendable, Hashable {
         return self.rows.firstIndex { $0.address == address }
     }
 
-    /// The table's geometry at the current size.
+    /// The table's geometry at the current size. Detail lines are shown on screens of 10 rows or more, and
+    /// on smaller ones when they fit anyway.
     func tableGeometry(rows: [NodeSnapshot]) -> (layout: ScreenLayout, heights: [Int]) {
-        let details = ScreenLayout.showsDetails(for: self.size)
-        let heights = rows.map { Renderer.lineCount(of: $0, details: details) }
-        let layout = ScreenLayout(size: self.size, tableLines: heights.reduce(0, +))
-        return (layout, heights)
+        guard self.size.width >= ScreenLayout.minimumDetailWidth else {
+            return (ScreenLayout(size: self.size, tableLines: rows.count, showsDetails: false),
+                    Array(repeating: 1, count: rows.count))
+        }
+        let heights = rows.map { Renderer.lineCount(of: $0, details: true) }
+        let lines = heights.reduce(0, +)
+        let layout = ScreenLayout(size: self.size, tableLines: lines, showsDetails: true)
+        if self.size.height >= ScreenLayout.minimumDetailHeight || lines <= layout.tableRows.count {
+            return (layout, heights)
+        }
+        return (ScreenLayout(size: self.size, tableLines: rows.count, showsDetails: false),
+                Array(repeating: 1, count: rows.count))
     }
 }
