@@ -154,7 +154,7 @@ struct RendererContentTests {
                 let label = binding.label(ascii: ascii)
                 let shown = String((0..<label.count).compactMap { b[row, left + 2 + $0]?.character })
                 #expect(shown == label, "\(binding.command)")
-                #expect(b[row, left + 2]?.style == .statusKey)
+                #expect(b[row, left + 2]?.style == .key)
                 #expect(b.column(of: binding.help, row: row) == left + 2 + 6 + 2, "\(binding.command)")
                 #expect(b.style(of: binding.help, row: row) == .text)
             }

@@ -132,6 +132,11 @@ struct ThemeTests {
         #expect(mono.style(for: .statusBar, selected: false).reverse)
         #expect(mono.style(for: .dim, selected: false).dim)
         #expect(mono.style(for: .tableHeaderSorted, selected: false).underline)
+        // Colours that fold into the background at a low depth fall back to black or white.
+        let pale = ThemeParser.parse("main_bg = \"#fafafa\"\nborder_fg = \"#b2b2b2\"", name: "p").theme
+        #expect(pale.style(for: .border, selected: false, depth: .ansi8).foreground == .indexed(0))
+        #expect(pale.style(for: .border, selected: false, depth: .trueColor).foreground
+                == .rgb(red: 0xb2, green: 0xb2, blue: 0xb2))
 
         let dark = Theme.default
         let row = dark.style(for: .healthy, selected: true, depth: .trueColor)
@@ -147,5 +152,67 @@ struct ThemeTests {
         #expect(!light.style(for: .text, selected: true, depth: .trueColor).reverse)
         // Colour depth none: everything default.
         #expect(dark.style(for: .broken, selected: false, depth: .monochrome).foreground == .terminalDefault)
+    }
+}
+
+@Suite("Shipped themes are readable")
+struct ThemeReadabilityTests {
+    /// WCAG 2 contrast ratio of two colours.
+    static func contrast(_ a: (UInt8, UInt8, UInt8), _ b: (UInt8, UInt8, UInt8)) -> Double {
+        func channel(_ v: UInt8) -> Double {
+            let c = Double(v) / 255
+            return c <= 0.03928 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4)
+        }
+        func luminance(_ c: (UInt8, UInt8, UInt8)) -> Double {
+            0.2126 * channel(c.0) + 0.7152 * channel(c.1) + 0.0722 * channel(c.2)
+        }
+        let (x, y) = (luminance(a), luminance(b))
+        return (max(x, y) + 0.05) / (min(x, y) + 0.05)
+    }
+
+    static func rgb(_ c: TerminalColor, defaultBackground: (UInt8, UInt8, UInt8)) -> (UInt8, UInt8, UInt8)? {
+        switch c {
+        case .rgb(let r, let g, let b): (r, g, b)
+        case .terminalDefault: defaultBackground
+        case .indexed: nil
+        }
+    }
+
+    @Test("text of every style stands out from its background (WCAG contrast)",
+          arguments: [("default", 3.0), ("light", 3.0), ("high-contrast", 4.5)])
+    func contrast(name: String, minimum: Double) throws {
+        let theme = try ThemeLoader.load(name, themesDirectory: ThemeTests.themesDirectory).theme
+        let darkTerminal: (UInt8, UInt8, UInt8) = (0x1c, 0x1c, 0x1c)  // "default" background of a dark terminal
+        for key in ThemeKey.allCases where key != .border {
+            for selected in [false, true] {
+                let style = theme.style(for: key, selected: selected, depth: .trueColor)
+                guard let fg = Self.rgb(style.foreground, defaultBackground: darkTerminal),
+                      let bg = Self.rgb(style.background, defaultBackground: darkTerminal)
+                else { continue }
+                let ratio = Self.contrast(fg, bg)
+                #expect(ratio >= minimum, "\(name): \(key)\(selected ? " selected" : ""): contrast \(ratio)")
+            }
+        }
+    }
+
+    @Test("in every theme and colour depth, no rendered text has its own background colour",
+          arguments: ["default", "light", "high-contrast", "monochrome"])
+    func noInvisibleText(name: String) throws {
+        let theme = try ThemeLoader.load(name, themesDirectory: ThemeTests.themesDirectory).theme
+        var view = Fixtures.view(width: 80, height: 24)
+        view.apply(.key(.down))
+        let buffers = [Renderer.render(view), Renderer.render({ var v = view; v.apply(.key(.character("?"))); return v }())]
+        var invisible: Set<String> = []
+        for depth in ColorDepth.allCases {
+            for buffer in buffers {
+                for cell in buffer.cells where cell.character != " " && cell.width > 0 {
+                    let style = theme.style(for: cell.style, selected: cell.isSelected, depth: depth)
+                    if style.foreground == style.background && style.foreground != .terminalDefault {
+                        invisible.insert("\(depth) \(cell.style)\(cell.isSelected ? " selected" : "")")
+                    }
+                }
+            }
+        }
+        #expect(invisible == [])
     }
 }

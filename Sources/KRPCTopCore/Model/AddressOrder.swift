@@ -4,47 +4,56 @@ extension NodeAddress {
     /// Orders addresses the way people read them: hosts compared with their digit runs as numbers
     /// (`10.0.0.2` before `10.0.0.10`), then ports numerically.
     public static func naturallyPrecedes(_ a: NodeAddress, _ b: NodeAddress) -> Bool {
-        switch Self.naturalCompare(a.host, b.host) {
-        case .orderedAscending: return true
-        case .orderedDescending: return false
-        case .orderedSame: return a.port < b.port
-        }
+        AddressSortKey(a) < AddressSortKey(b)
+    }
+}
+
+/// A node address prepared for natural ordering, so that sorting 200 nodes compares bytes, not Strings.
+struct AddressSortKey: Comparable {
+    let host: [UInt8]
+    let port: Int
+
+    init(_ address: NodeAddress) {
+        self.host = Array(address.host.utf8)
+        self.port = address.port
     }
 
-    enum Order { case orderedAscending, orderedSame, orderedDescending }
+    static func < (a: AddressSortKey, b: AddressSortKey) -> Bool {
+        let order = Self.naturalCompare(a.host, b.host)
+        return order != 0 ? order < 0 : a.port < b.port
+    }
 
-    static func naturalCompare(_ a: String, _ b: String) -> Order {
-        var i = a.unicodeScalars.makeIterator()
-        var j = b.unicodeScalars.makeIterator()
-        var x = i.next()
-        var y = j.next()
-        while let cx = x, let cy = y {
-            if Self.isDigit(cx) && Self.isDigit(cy) {
-                // Compare digit runs by value: skip leading zeros, then longer is larger, then digit by digit.
-                var runX: [Unicode.Scalar] = []
-                var runY: [Unicode.Scalar] = []
-                while let c = x, Self.isDigit(c) { runX.append(c); x = i.next() }
-                while let c = y, Self.isDigit(c) { runY.append(c); y = j.next() }
-                let trimmedX = runX.drop { $0 == "0" }
-                let trimmedY = runY.drop { $0 == "0" }
-                if trimmedX.count != trimmedY.count {
-                    return trimmedX.count < trimmedY.count ? .orderedAscending : .orderedDescending
-                }
-                for (dx, dy) in zip(trimmedX, trimmedY) where dx != dy {
-                    return dx.value < dy.value ? .orderedAscending : .orderedDescending
-                }
+    static func == (a: AddressSortKey, b: AddressSortKey) -> Bool {
+        a.host == b.host && a.port == b.port
+    }
+
+    /// Compares UTF-8 bytes, taking runs of ASCII digits by value: <0, 0 or >0.
+    static func naturalCompare(_ x: [UInt8], _ y: [UInt8]) -> Int {
+        func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        var i = 0
+        var j = 0
+        while i < x.count && j < y.count {
+            if isDigit(x[i]) && isDigit(y[j]) {
+                var si = i
+                var sj = j
+                while si < x.count && x[si] == 0x30 { si += 1 }  // leading zeros do not count
+                while sj < y.count && y[sj] == 0x30 { sj += 1 }
+                var ei = si
+                var ej = sj
+                while ei < x.count && isDigit(x[ei]) { ei += 1 }
+                while ej < y.count && isDigit(y[ej]) { ej += 1 }
+                if ei - si != ej - sj { return (ei - si) - (ej - sj) }  // more digits, larger number
+                for k in 0..<(ei - si) where x[si + k] != y[sj + k] { return Int(x[si + k]) - Int(y[sj + k]) }
+                i = ei
+                j = ej
                 continue
             }
-            if cx != cy { return cx.value < cy.value ? .orderedAscending : .orderedDescending }
-            x = i.next()
-            y = j.next()
+            if x[i] != y[j] { return Int(x[i]) - Int(y[j]) }
+            i += 1
+            j += 1
         }
-        switch (x, y) {
-        case (nil, nil): return a < b ? .orderedAscending : (a > b ? .orderedDescending : .orderedSame)
-        case (nil, _): return .orderedAscending
-        default: return .orderedDescending
-        }
+        if i < x.count || j < y.count { return i < x.count ? 1 : -1 }
+        // Equal by value ("01" and "1"): fall back to the bytes so the order stays total.
+        return x.lexicographicallyPrecedes(y) ? -1 : (y.lexicographicallyPrecedes(x) ? 1 : 0)
     }
-
-    private static func isDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
 }

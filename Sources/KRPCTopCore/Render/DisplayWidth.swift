@@ -5,6 +5,7 @@
 enum DisplayWidth {
     /// The number of cells a grapheme takes: 0, 1 or 2.
     static func of(_ character: Character) -> Int {
+        if let ascii = character.asciiValue { return ascii >= 0x20 && ascii < 0x7F ? 1 : 0 }  // the common case
         let scalars = character.unicodeScalars
         guard let first = scalars.first else { return 0 }
         if scalars.contains(where: { $0.value == 0xFE0F }) { return 2 }  // emoji presentation selector

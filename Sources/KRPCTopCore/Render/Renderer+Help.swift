@@ -33,7 +33,7 @@ extension Renderer {
             }
             Self.drawSpans([(" keys ", .title)], row: top, column: left + 2, limit: right - 1, glyphs: glyphs,
                            into: &buffer)
-            Self.drawSpans([(" Esc", .statusKey), (" closes ", .dim)], row: bottom, column: left + 2,
+            Self.drawSpans([(" Esc", .key), (" closes ", .dim)], row: bottom, column: left + 2,
                            limit: right - 1, glyphs: glyphs, into: &buffer)
             firstLine = top + 1
             textLeft = left + 2
@@ -42,7 +42,7 @@ extension Renderer {
         let visible = boxHeight - (bordered ? 2 : 0)
         for (i, entry) in entries.prefix(visible).enumerated() {
             let padding = String(repeating: " ", count: labelWidth - DisplayWidth.of(entry.0) + 2)
-            Self.drawSpans([(entry.0, .statusKey), (padding + entry.1, .text)], row: firstLine + i, column: textLeft,
+            Self.drawSpans([(entry.0, .key), (padding + entry.1, .text)], row: firstLine + i, column: textLeft,
                            limit: textRight, glyphs: glyphs, into: &buffer)
         }
     }

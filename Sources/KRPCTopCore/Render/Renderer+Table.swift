@@ -61,8 +61,10 @@ extension Renderer {
         _ node: NodeSnapshot, table: TableColumns, selected: Bool, sparkMax: Int, row: Int, glyphs: Glyphs,
         into buffer: inout ScreenBuffer
     ) {
-        buffer.fill(row: row, style: .text, selected: selected)
-        if selected { buffer.write(String(glyphs.marker), row: row, column: 0, style: .text, selected: true) }
+        if selected {  // the buffer starts blank: only the selected row needs its background
+            buffer.fill(row: row, style: .text, selected: true)
+            buffer.write(String(glyphs.marker), row: row, column: 0, style: .text, selected: true)
+        }
         for column in table.columns {
             let end = column.start + column.width
             func cell(_ text: String, _ style: ThemeKey) {
@@ -97,8 +99,7 @@ extension Renderer {
                                             glyphs: glyphs)
                 var col = end - spark.count
                 for (character, style) in spark {
-                    buffer.write(String(character), row: row, column: col, style: style, selected: selected,
-                                 limit: end)
+                    buffer.put(character, row: row, column: col, style: style, selected: selected)
                     col += 1
                 }
             case .inFlight:
@@ -111,7 +112,7 @@ extension Renderer {
     static func drawDetailLine(
         _ node: NodeSnapshot, selected: Bool, row: Int, glyphs: Glyphs, into buffer: inout ScreenBuffer
     ) {
-        buffer.fill(row: row, style: .text, selected: selected)
+        if selected { buffer.fill(row: row, style: .text, selected: true) }
         var parts: [[Span]] = []
         if let next = node.nextProbeIn, node.state != .healthy {
             parts.append([("probe in ", .dim), (Format.countdown(next), .text)])
@@ -134,28 +135,39 @@ extension Renderer {
 
 /// The latency sparkline: the last minute, one value per second, squeezed into the column.
 enum Sparkline {
+    /// Values are clamped to this (11.6 days in microseconds), so scaling never overflows.
+    static let ceiling = 1_000_000_000_000
+
     /// Cells for a history (oldest first, `nil` = no calls), right-aligned in `width` cells and scaled to
     /// `maximum` (shared by every row so that rows compare). Each cell shows the largest value of the seconds
     /// it covers.
     static func cells(_ history: [Int?], width: Int, maximum: Int, glyphs: Glyphs) -> [(Character, ThemeKey)] {
         guard width > 0 else { return [] }
-        let values = Array(history.suffix(60))
-        guard !values.isEmpty else { return [] }
-        let perCell = max(1, (values.count + width - 1) / width)
-        var buckets: [Int?] = []
-        var end = values.count
-        while end > 0 && buckets.count < width {
-            let start = max(0, end - perCell)
-            buckets.append(values[start..<end].reduce(nil) { m, v in v.map { max(m ?? 0, $0) } ?? m })
-            end = start
-        }
+        let first = max(0, history.count - 60)
+        let count = history.count - first
+        guard count > 0 else { return [] }
+        let perCell = max(1, (count + width - 1) / width)
         let levels = glyphs.sparkLevels
-        return buckets.reversed().map { value in
-            guard let value else { return (" ", .dim) }
-            let level8 = maximum > 0 ? min(8, max(1, Int((Double(max(0, value)) * 8 / Double(maximum)).rounded(.up)))) : 1
+        var cells: [(Character, ThemeKey)] = []
+        cells.reserveCapacity(min(width, count))
+        var end = history.count
+        while end > first && cells.count < width {
+            let start = max(first, end - perCell)
+            var bucket = -1  // the largest value in the cell's seconds; -1: no calls at all
+            for i in start..<end {
+                if let v = history[i] { bucket = max(bucket, min(max(0, v), Self.ceiling)) }
+            }
+            end = start
+            guard bucket >= 0 else {
+                cells.append((" ", .dim))
+                continue
+            }
+            let maximum = min(maximum, Self.ceiling)
+            let level8 = maximum > 0 ? min(8, max(1, (bucket * 8 + maximum - 1) / maximum)) : 1
             let style: ThemeKey = level8 <= 3 ? .sparkLow : (level8 <= 6 ? .sparkMid : .sparkHigh)
             let index = min(levels.count, max(1, (level8 * levels.count + 7) / 8)) - 1
-            return (levels[index], style)
+            cells.append((levels[index], style))
         }
+        return cells.reversed()
     }
 }

@@ -10,6 +10,12 @@ public struct Cell: Sendable, Hashable {
     /// The cell belongs to the selected row (drawn with the theme's selection background, or reversed).
     public var isSelected: Bool
 
+    /// Turns the cell into a one-cell blank, keeping its style.
+    mutating func reblank() {
+        self.character = " "
+        self.width = 1
+    }
+
     /// A blank cell.
     public static let blank = Cell(character: " ", width: 1, style: .text, isSelected: false)
 
@@ -96,15 +102,24 @@ public struct ScreenBuffer: Sendable, Hashable {
         return col
     }
 
+    /// Writes one single-cell grapheme (a sparkline level, a glyph); ignored outside the grid.
+    mutating func put(_ character: Character, row: Int, column: Int, style: ThemeKey, selected: Bool = false) {
+        guard (0..<self.height).contains(row), (0..<self.width).contains(column) else { return }
+        self.set(row, column, character, 1, style, selected)
+    }
+
     /// Fills columns `from..<to` of a row with spaces in a style.
     mutating func fill(row: Int, from: Int = 0, to: Int? = nil, style: ThemeKey, selected: Bool = false) {
         guard (0..<self.height).contains(row) else { return }
         let end = min(to ?? self.width, self.width)
-        var col = max(0, from)
-        while col < end {
-            self.set(row, col, " ", 1, style, selected)
-            col += 1
-        }
+        let start = max(0, from)
+        guard start < end else { return }
+        let base = row * self.width
+        // Wide graphemes cut by the edges of the range lose their other half.
+        if self.cells[base + start].width == 0 && start > 0 { self.cells[base + start - 1].reblank() }
+        if end < self.width && self.cells[base + end].width == 0 { self.cells[base + end].reblank() }
+        let blank = Cell(character: " ", width: 1, style: style, isSelected: selected)
+        for col in start..<end { self.cells[base + col] = blank }
     }
 
     /// Sets the style of existing cells without changing their text.
@@ -118,15 +133,10 @@ public struct ScreenBuffer: Sendable, Hashable {
     private mutating func set(_ row: Int, _ col: Int, _ c: Character, _ w: Int, _ style: ThemeKey, _ sel: Bool) {
         let base = row * self.width
         // Overwriting half of a wide grapheme blanks its other half.
-        if self.cells[base + col].width == 0 && col > 0 {
-            self.cells[base + col - 1] = Cell(character: " ", width: 1, style: self.cells[base + col - 1].style,
-                                              isSelected: self.cells[base + col - 1].isSelected)
-        }
+        if self.cells[base + col].width == 0 && col > 0 { self.cells[base + col - 1].reblank() }
         let lastCovered = col + w - 1
         if lastCovered + 1 < self.width && self.cells[base + lastCovered].width == 2 {
-            self.cells[base + lastCovered + 1] = Cell(character: " ", width: 1,
-                                                      style: self.cells[base + lastCovered + 1].style,
-                                                      isSelected: self.cells[base + lastCovered + 1].isSelected)
+            self.cells[base + lastCovered + 1].reblank()
         }
         self.cells[base + col] = Cell(character: c, width: w, style: style, isSelected: sel)
         if w == 2 {

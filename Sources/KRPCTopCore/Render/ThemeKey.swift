@@ -33,6 +33,8 @@ public enum ThemeKey: String, Sendable, Hashable, CaseIterable {
     case sparkHigh
     /// Lines and boxes.
     case border
+    /// A key in the help overlay.
+    case key
     /// The status bar's background and hint texts.
     case statusBar
     /// A key in the status bar or the help overlay.

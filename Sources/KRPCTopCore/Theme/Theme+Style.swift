@@ -55,11 +55,12 @@ extension Theme {
         case .sparkMid: foreground = .sparkMidForeground
         case .sparkHigh: foreground = .sparkHighForeground
         case .border: foreground = .borderForeground
+        case .key: foreground = .keyForeground
         case .statusBar: foreground = .statusForeground
-        case .statusKey: foreground = .keyForeground
-        case .statusMessage: foreground = .messageForeground
-        case .statusWarning: foreground = .warningForeground
-        case .statusError: foreground = .errorForeground
+        case .statusKey: foreground = .statusKeyForeground
+        case .statusMessage: foreground = .statusMessageForeground
+        case .statusWarning: foreground = .statusWarningForeground
+        case .statusError: foreground = .statusErrorForeground
         }
         switch key {
         case .statusBar, .statusKey, .statusMessage, .statusWarning, .statusError: isStatus = true
@@ -67,7 +68,8 @@ extension Theme {
         }
         var style = ResolvedStyle(foreground: q(foreground), background: isStatus ? q(.statusBackground) : mainBackground)
         switch key {
-        case .title, .tableHeader, .broken, .warning, .fault, .statusKey, .statusError, .statusWarning: style.bold = true
+        case .title, .tableHeader, .broken, .warning, .fault, .key, .statusKey, .statusError, .statusWarning:
+            style.bold = true
         case .tableHeaderSorted:
             style.bold = true
             style.underline = true
@@ -88,6 +90,28 @@ extension Theme {
                 style.foreground = q(.selectedForeground)
             }
         }
+        if style.foreground == style.background && style.foreground != .terminalDefault {
+            // Two colours that fold into one at this depth (light grey on white at 8 colours): text must stay
+            // readable, so take black or white, whichever stands out.
+            style.foreground = Self.contrasting(style.background, depth: depth)
+        }
         return style
+    }
+
+    /// Black or white, whichever stands out more against `background`.
+    static func contrasting(_ background: TerminalColor, depth: ColorDepth) -> TerminalColor {
+        let rgb: (red: UInt8, green: UInt8, blue: UInt8)
+        switch background {
+        case .terminalDefault: return .terminalDefault
+        case .rgb(let r, let g, let b): rgb = (r, g, b)
+        case .indexed(let i):
+            if depth == .ansi8 { return [0, 1, 4, 5].contains(i) ? .indexed(7) : .indexed(0) }
+            rgb = ColorQuantizer.rgb(ofXterm256: i)
+        }
+        let light = 299 * Int(rgb.red) + 587 * Int(rgb.green) + 114 * Int(rgb.blue) >= 128_000
+        switch background {
+        case .rgb: return light ? .rgb(red: 0, green: 0, blue: 0) : .rgb(red: 255, green: 255, blue: 255)
+        default: return light ? .indexed(16) : .indexed(231)
+        }
     }
 }

@@ -20,11 +20,13 @@ public struct Theme: Sendable, Hashable {
         case sparkMidForeground = "spark_mid_fg"
         case sparkHighForeground = "spark_high_fg"
         case borderForeground = "border_fg"
+        case keyForeground = "key_fg"
         case statusBackground = "status_bg"
         case statusForeground = "status_fg"
-        case keyForeground = "key_fg"
-        case messageForeground = "message_fg"
-        case errorForeground = "error_fg"
+        case statusKeyForeground = "status_key_fg"
+        case statusMessageForeground = "status_message_fg"
+        case statusWarningForeground = "status_warning_fg"
+        case statusErrorForeground = "status_error_fg"
     }
 
     /// The theme's name (its file name without `.theme`).
@@ -62,11 +64,13 @@ public struct Theme: Sendable, Hashable {
         .sparkMidForeground: .rgb(red: 0x87, green: 0xaf, blue: 0xd7),
         .sparkHighForeground: .rgb(red: 0xff, green: 0x87, blue: 0x5f),
         .borderForeground: .rgb(red: 0x58, green: 0x58, blue: 0x58),
+        .keyForeground: .rgb(red: 0x5f, green: 0xaf, blue: 0xff),
         .statusBackground: .rgb(red: 0x26, green: 0x26, blue: 0x26),
         .statusForeground: .rgb(red: 0xbc, green: 0xbc, blue: 0xbc),
-        .keyForeground: .rgb(red: 0x5f, green: 0xaf, blue: 0xff),
-        .messageForeground: .rgb(red: 0x87, green: 0xd7, blue: 0x87),
-        .errorForeground: .rgb(red: 0xff, green: 0x5f, blue: 0x5f),
+        .statusKeyForeground: .rgb(red: 0x5f, green: 0xaf, blue: 0xff),
+        .statusMessageForeground: .rgb(red: 0x87, green: 0xd7, blue: 0x87),
+        .statusWarningForeground: .rgb(red: 0xff, green: 0xaf, blue: 0x00),
+        .statusErrorForeground: .rgb(red: 0xff, green: 0x5f, blue: 0x5f),
     ])
 
     /// No colours at all, only attributes (bold, reverse, dim): used under `NO_COLOR` and on monochrome

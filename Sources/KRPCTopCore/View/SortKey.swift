@@ -1,5 +1,3 @@
-import KRPCPolicy
-
 /// The node table's sort orders, cycled by `s`.
 public enum SortKey: String, Sendable, Hashable, CaseIterable {
     /// By address, ascending: hosts in natural order (`10.0.0.2` before `10.0.0.10`), then port numbers.
@@ -20,8 +18,16 @@ public enum SortKey: String, Sendable, Hashable, CaseIterable {
         return all[(i + 1) % all.count]
     }
 
-    /// Whether `a` sorts before `b` in this order. Ties are broken by address, so the order is total.
-    func areInIncreasingOrder(_ a: NodeSnapshot, _ b: NodeSnapshot) -> Bool {
+    /// `nodes` in this order. Ties are broken by address, so the order is total and stable across snapshots.
+    func sorted(_ nodes: [NodeSnapshot]) -> [NodeSnapshot] {
+        nodes.map { (AddressSortKey($0.address), $0) }
+            .sorted { self.areInIncreasingOrder($0.1, $1.1, $0.0, $1.0) }
+            .map(\.1)
+    }
+
+    private func areInIncreasingOrder(
+        _ a: NodeSnapshot, _ b: NodeSnapshot, _ keyA: AddressSortKey, _ keyB: AddressSortKey
+    ) -> Bool {
         func primary() -> Int {  // <0: a first, >0: b first, 0: tie
             switch self {
             case .address: return 0
@@ -41,6 +47,6 @@ public enum SortKey: String, Sendable, Hashable, CaseIterable {
             }
         }
         let p = primary()
-        return p != 0 ? p < 0 : NodeAddress.naturallyPrecedes(a.address, b.address)
+        return p != 0 ? p < 0 : keyA < keyB
     }
 }

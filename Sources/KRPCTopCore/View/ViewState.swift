@@ -14,15 +14,21 @@ public struct ViewState: Sendable, Hashable {
     /// Key table, fault values, rate ladder, balancer and theme names.
     public var configuration: ViewConfiguration
     /// The latest snapshot; `nil` until the first one arrives.
-    public internal(set) var snapshot: DashboardSnapshot?
+    public internal(set) var snapshot: DashboardSnapshot? {
+        didSet { self.rows = self.computeRows() }
+    }
     /// The terminal size.
     public internal(set) var size: ScreenSize
     /// The time of the latest ``TopEvent/tick(_:)``.
     public internal(set) var now: Duration
     /// The table's sort order.
-    public internal(set) var sortKey: SortKey
+    public internal(set) var sortKey: SortKey {
+        didSet { self.rows = self.computeRows() }
+    }
     /// The applied address filter (case-insensitive substring); empty shows every node.
-    public internal(set) var filter: String
+    public internal(set) var filter: String {
+        didSet { self.rows = self.computeRows() }
+    }
     /// The filter being typed after `/`; `nil` when not typing.
     public internal(set) var filterInput: String?
     /// The help overlay is shown.
@@ -69,14 +75,16 @@ public struct ViewState: Sendable, Hashable {
         self.themeName = themeName
     }
 
-    /// The nodes the table lists: the snapshot's nodes that match ``filter``, in ``sortKey`` order.
-    public var rows: [NodeSnapshot] {
+    /// The nodes the table lists: the snapshot's nodes that match ``filter``, in ``sortKey`` order. Kept up
+    /// to date when the snapshot, the sort order or the filter changes.
+    public private(set) var rows: [NodeSnapshot] = []
+
+    private func computeRows() -> [NodeSnapshot] {
         guard let snapshot = self.snapshot else { return [] }
         let needle = self.filter.lowercased()
         let shown = needle.isEmpty
             ? snapshot.nodes : snapshot.nodes.filter { $0.address.description.lowercased().contains(needle) }
-        let key = self.sortKey
-        return shown.sorted { key.areInIncreasingOrder($0, $1) }
+        return self.sortKey.sorted(shown)
     }
 
     /// The selected node's index in ``rows``.
