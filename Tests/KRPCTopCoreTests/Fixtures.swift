@@ -59,7 +59,7 @@ enum Fixtures {
     ) -> ViewState {
         var view = ViewState(size: ScreenSize(width: width, height: height))
         configure(&view)
-        if let snapshot { view.apply(.snapshot(snapshot)) }
+        if let snapshot { view.feed(.snapshot(snapshot)) }
         return view
     }
 

@@ -42,8 +42,8 @@ struct KeyMapTests {
         var view = Fixtures.view(width: 40, height: 10) {
             $0.configuration.keyMap = KeyMap([KeyBinding([.character("x")], .quit, help: "leave", hint: "leave")])
         }
-        #expect(view.apply(.key(.character("q"))).isEmpty)
-        #expect(view.apply(.key(.character("x"))) == [.quit])
+        #expect(view.feed(.key(.character("q"))).isEmpty)
+        #expect(view.feed(.key(.character("x"))) == [.quit])
         #expect(Renderer.render(view).lines[9] == "x leave  sort address")
     }
 }

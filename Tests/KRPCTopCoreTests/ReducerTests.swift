@@ -5,7 +5,7 @@ import Testing
 @Suite("ViewState reducer")
 struct ReducerTests {
     static func press(_ view: inout ViewState, _ keys: Key...) -> [Effect] {
-        keys.flatMap { view.apply(.key($0)) }
+        keys.flatMap { view.feed(.key($0)) }
     }
 
     @Test("j/k and arrows move the selection and stop at the ends")
@@ -18,13 +18,13 @@ struct ReducerTests {
         #expect(view.selectedAddress == Fixtures.a10000)
         _ = Self.press(&view, .character("k"), .up, .up)
         #expect(view.selectedAddress == Fixtures.a8000)
-        view.apply(.mouse(.wheelDown))
+        view.feed(.mouse(.wheelDown))
         #expect(view.selectedAddress == Fixtures.a9000)
     }
 
     @Test("the selection stays on the same address when a new snapshot re-sorts the table")
     func selectionFollowsAddress() {
-        var view = Fixtures.view(width: 80, height: 24, configure: { _ = $0.apply(.command(.cycleSort)) })
+        var view = Fixtures.view(width: 80, height: 24, configure: { _ = $0.feed(.command(.cycleSort)) })
         #expect(view.sortKey == .state)
         _ = Self.press(&view, .home)
         #expect(view.rows.map(\.address) == [Fixtures.a9000, Fixtures.a10000, Fixtures.a8000])
@@ -33,12 +33,13 @@ struct ReducerTests {
         var snapshot = Fixtures.snapshot()
         snapshot.nodes[0].state = .broken
         snapshot.nodes[1].state = .healthy
-        view.apply(.snapshot(snapshot))
+        view.feed(.snapshot(snapshot))
         #expect(view.rows.map(\.address) == [Fixtures.a8000, Fixtures.a10000, Fixtures.a9000])
         #expect(view.selectedAddress == Fixtures.a9000)
         #expect(view.selectedIndex == 2)
         let b = Renderer.render(view)
-        #expect(b.lines.filter { $0.hasPrefix(">") } == [">127.0.0.1:9000  ● HEALTHY   4.2s  9876     0  1100 0.5% 380µs 2.4ms       ▂▄▅▇█"])
+        #expect(b.lines.filter { $0.hasPrefix(">") }
+                == [">127.0.0.1:9000  ● HEALTHY   4.2s  9876     0  1100 0.5% 380µs 2.4ms       ▂▄▅▇█"])
     }
 
     @Test("when the selected node leaves, the selection lands on the node now at its place")
@@ -46,11 +47,11 @@ struct ReducerTests {
         var view = Fixtures.view(width: 80, height: 24)
         _ = Self.press(&view, .down)
         #expect(view.selectedAddress == Fixtures.a9000)
-        view.apply(.snapshot(Fixtures.snapshot(nodes: [Fixtures.healthy, Fixtures.halfOpen])))
+        view.feed(.snapshot(Fixtures.snapshot(nodes: [Fixtures.healthy, Fixtures.halfOpen])))
         #expect(view.selectedAddress == Fixtures.a10000)
-        view.apply(.snapshot(Fixtures.snapshot(nodes: [])))
+        view.feed(.snapshot(Fixtures.snapshot(nodes: [])))
         #expect(view.selectedAddress == nil)
-        view.apply(.snapshot(Fixtures.snapshot()))
+        view.feed(.snapshot(Fixtures.snapshot()))
         #expect(view.selectedAddress == Fixtures.a9000)  // back at index 1
     }
 
@@ -117,7 +118,7 @@ struct ReducerTests {
         var view = Fixtures.view(width: 80, height: 24)
         #expect(Self.press(&view, .character("q")) == [.quit])
         #expect(Self.press(&view, .control("c")) == [.quit])
-        #expect(view.apply(.command(.quit)) == [.quit])
+        #expect(view.feed(.command(.quit)) == [.quit])
     }
 
     @Test("fault keys act on the selected node with the configured TTL")
@@ -135,8 +136,8 @@ struct ReducerTests {
         #expect(view.statusMessage?.text == "fault cleared on 127.0.0.1:9000")
 
         var custom = ViewState(configuration: ViewConfiguration(faultTTL: .seconds(150), delayMilliseconds: 250))
-        custom.apply(.snapshot(Fixtures.snapshot()))
-        #expect(custom.apply(.key(.character("d")))
+        custom.feed(.snapshot(Fixtures.snapshot()))
+        #expect(custom.feed(.key(.character("d")))
                 == [.setFault(node: Fixtures.a8000, value: "delay:250", ttl: .seconds(150))])
         #expect(custom.statusMessage?.text == "250 ms delay injected on 127.0.0.1:8000 (ttl 2m30s)")
     }
@@ -175,19 +176,19 @@ struct ReducerTests {
         #expect(view.statusMessage?.text == "rate 200/s")
         var snapshot = Fixtures.snapshot()
         snapshot.targetRate = 200
-        view.apply(.snapshot(snapshot))
+        view.feed(.snapshot(snapshot))
         #expect(Self.press(&view, .character("-")) == [.setRate(100)])
         // An error report from the wiring layer: step from the snapshot's value again.
-        view.apply(.message(.error, "could not set the rate"))
+        view.feed(.message(.error, "could not set the rate"))
         #expect(view.statusMessage == StatusMessage(.error, "could not set the rate", expiresAt: .seconds(5)))
         #expect(Self.press(&view, .character("-")) == [.setRate(100)])
 
         snapshot.targetRate = 10_000
-        view.apply(.snapshot(snapshot))
+        view.feed(.snapshot(snapshot))
         #expect(Self.press(&view, .character("+")).isEmpty)
         #expect(view.statusMessage?.text == "rate 10k/s is the highest step")
         snapshot.targetRate = 37
-        view.apply(.snapshot(snapshot))
+        view.feed(.snapshot(snapshot))
         #expect(Self.press(&view, .character("-")) == [.setRate(20)])
     }
 
@@ -203,31 +204,31 @@ struct ReducerTests {
         #expect(view.themeName == "default")
         // Nothing to act on before the first snapshot.
         var empty = ViewState()
-        #expect(empty.apply(.key(.character(" "))).isEmpty)
+        #expect(empty.feed(.key(.character(" "))).isEmpty)
         #expect(empty.statusMessage?.text == "no data from the client yet")
     }
 
     @Test("status messages expire with ticks")
     func messageExpiry() {
         var view = Fixtures.view(width: 80, height: 24)
-        view.apply(.tick(.seconds(100)))
+        view.feed(.tick(.seconds(100)))
         _ = Self.press(&view, .character("s"))
         #expect(view.statusMessage?.expiresAt == .seconds(105))
-        view.apply(.tick(.milliseconds(104_900)))
+        view.feed(.tick(.milliseconds(104_900)))
         #expect(view.statusMessage != nil)
-        view.apply(.tick(.seconds(105)))
+        view.feed(.tick(.seconds(105)))
         #expect(view.statusMessage == nil)
     }
 
     @Test("a click selects the node on that row; detail lines belong to their node")
     func click() {
         var view = Fixtures.view(width: 80, height: 24)
-        view.apply(.mouse(.click(row: 5, column: 10)))  // the broken node's detail line
+        view.feed(.mouse(.click(row: 5, column: 10)))  // the broken node's detail line
         #expect(view.selectedAddress == Fixtures.a9000)
-        view.apply(.mouse(.click(row: 6, column: 0)))
+        view.feed(.mouse(.click(row: 6, column: 0)))
         #expect(view.selectedAddress == Fixtures.a10000)
-        view.apply(.mouse(.click(row: 1, column: 0)))  // header: nothing
-        view.apply(.mouse(.click(row: 12, column: 0)))  // log: nothing
+        view.feed(.mouse(.click(row: 1, column: 0)))  // header: nothing
+        view.feed(.mouse(.click(row: 12, column: 0)))  // log: nothing
         #expect(view.selectedAddress == Fixtures.a10000)
     }
 

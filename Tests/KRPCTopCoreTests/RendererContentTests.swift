@@ -143,12 +143,13 @@ struct RendererContentTests {
     func helpOverlay() throws {
         for ascii in [false, true] {
             var view = Fixtures.view(width: 80, height: 24)
-            view.apply(.key(.character("?")))
+            view.feed(.key(.character("?")))
             let b = Renderer.render(view, options: RenderOptions(ascii: ascii))
             let title = ascii ? "+- keys -" : "┌─ keys ─"
             let top = try #require(b.row(containing: title))
             let left = try #require(b.column(of: title, row: top))
-            #expect(b.paddedLines[top + KeyMap.standard.bindings.count + 1].contains(ascii ? "+- Esc closes -" : "└─ Esc closes ─"))
+            let bottom = b.paddedLines[top + KeyMap.standard.bindings.count + 1]
+            #expect(bottom.contains(ascii ? "+- Esc closes -" : "└─ Esc closes ─"))
             for (i, binding) in KeyMap.standard.bindings.enumerated() {
                 let row = top + 1 + i
                 let label = binding.label(ascii: ascii)
@@ -164,15 +165,15 @@ struct RendererContentTests {
     @Test("status bar: the filter being typed, then a message, then the hints with the filter")
     func statusBar() {
         var view = Fixtures.view(width: 80, height: 24)
-        for key: Key in [.character("/"), .character("9"), .character("0")] { view.apply(.key(key)) }
+        for key: Key in [.character("/"), .character("9"), .character("0")] { view.feed(.key(key)) }
         var b = Renderer.render(view)
         #expect(b.lines[23] == "/90▏  Enter apply  Esc cancel")
         #expect(b.style(of: "90", row: 23) == .input)
-        view.apply(.key(.enter))
+        view.feed(.key(.enter))
         b = Renderer.render(view)
         #expect(b.lines[23] == "filter '90'")
         #expect(b.style(of: "filter", row: 23) == .statusMessage)
-        view.apply(.tick(.seconds(10)))
+        view.feed(.tick(.seconds(10)))
         b = Renderer.render(view)
         #expect(b.lines[23] == "q/^C quit  ? help  e error  t timeout  d delay  c clear  s sort  filter 90")
         #expect(b.style(of: "90", row: 23) == .input)
@@ -187,7 +188,7 @@ struct RendererContentTests {
         let empty = Renderer.render(Fixtures.view(Fixtures.snapshot(nodes: []), width: 80, height: 24))
         #expect(empty.lines[3] == " no nodes registered for this method")
         var view = Fixtures.view(width: 80, height: 24)
-        for key: Key in [.character("/"), .character("x"), .enter] { view.apply(.key(key)) }
+        for key: Key in [.character("/"), .character("x"), .enter] { view.feed(.key(key)) }
         #expect(Renderer.render(view).lines[3] == " no node matches 'x' (Esc clears the filter)")
     }
 

@@ -140,11 +140,11 @@ struct RendererLayoutTests {
     func anySize(width: Int, height: Int) {
         for ascii in [false, true] {
             for configure: (inout ViewState) -> Void in [
-                { _ in }, { $0.apply(.key(.character("?"))) }, { $0.apply(.key(.character("/"))) },
+                { _ in }, { $0.feed(.key(.character("?"))) }, { $0.feed(.key(.character("/"))) },
             ] {
-                let view = Fixtures.view(
-                    Fixtures.snapshot(nodes: [Fixtures.healthy, Fixtures.broken, Fixtures.halfOpen] + Fixtures.nodes(30)),
-                    width: width, height: height, configure: configure)
+                let nodes = [Fixtures.healthy, Fixtures.broken, Fixtures.halfOpen] + Fixtures.nodes(30)
+                let view = Fixtures.view(Fixtures.snapshot(nodes: nodes), width: width, height: height,
+                                         configure: configure)
                 let b = Renderer.render(view, options: RenderOptions(ascii: ascii))
                 #expect(b.width == width && b.height == height && b.cells.count == width * height)
                 #expect(b.paddedLines.allSatisfy { DisplayWidth.of($0) == width })

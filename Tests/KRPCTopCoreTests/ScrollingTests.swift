@@ -16,7 +16,7 @@ struct ScrollingTests {
         #expect(b.lines[23].hasSuffix("1-14/200"))
         #expect(b.lines[17].hasPrefix("─ events"))
 
-        for _ in 0..<20 { view.apply(.key(.character("j"))) }
+        for _ in 0..<20 { view.feed(.key(.character("j"))) }
         b = Renderer.render(view)
         #expect(view.selectedAddress?.description == "10.0.0.21:8000")
         #expect(Self.tableAddresses(b).first == "10.0.0.8:8000")
@@ -24,32 +24,32 @@ struct ScrollingTests {
         #expect(b.lines[23].hasSuffix("8-21/200"))
 
         // Moving back up inside the window does not scroll.
-        view.apply(.key(.up))
+        view.feed(.key(.up))
         #expect(view.scrollOffset == 7)
         // Above the window, it scrolls so the selection is the first row.
-        for _ in 0..<15 { view.apply(.key(.up)) }
+        for _ in 0..<15 { view.feed(.key(.up)) }
         #expect(view.scrollOffset == 4 && view.selectedIndex == 4)
 
-        view.apply(.key(.end))
+        view.feed(.key(.end))
         b = Renderer.render(view)
         #expect(Self.tableAddresses(b).last == "10.0.0.200:8000")
         #expect(b.lines[16].hasPrefix(">10.0.0.200:8000"))
         #expect(b.lines[23].hasSuffix("187-200/200"))
 
-        view.apply(.key(.pageUp))
+        view.feed(.key(.pageUp))
         #expect(view.selectedIndex == 186)
-        view.apply(.key(.home))
+        view.feed(.key(.home))
         #expect(view.selectedIndex == 0 && view.scrollOffset == 0)
-        view.apply(.key(.pageDown))
+        view.feed(.key(.pageDown))
         #expect(view.selectedIndex == 13)
     }
 
     @Test("a shrinking terminal keeps the selection visible")
     func resizeKeepsSelection() {
         var view = Fixtures.view(Fixtures.snapshot(nodes: Fixtures.nodes(200)), width: 80, height: 24)
-        for _ in 0..<13 { view.apply(.key(.down)) }
+        for _ in 0..<13 { view.feed(.key(.down)) }
         #expect(view.scrollOffset == 0)
-        view.apply(.resize(ScreenSize(width: 20, height: 5)))
+        view.feed(.resize(ScreenSize(width: 20, height: 5)))
         let b = Renderer.render(view)
         #expect(b.lines[1...3].contains { $0.hasPrefix(">10.0.0.14:8000") })
         #expect(view.scrollOffset == 11)
@@ -64,7 +64,7 @@ struct ScrollingTests {
         }
         var view = Fixtures.view(Fixtures.snapshot(nodes: nodes), width: 80, height: 24)
         for step in 0..<29 {
-            view.apply(.key(.down))
+            view.feed(.key(.down))
             let b = Renderer.render(view)
             let marked = b.lines.filter { $0.hasPrefix(">") }
             #expect(marked.count == 1, "step \(step)")
@@ -77,7 +77,7 @@ struct ScrollingTests {
         #expect(TableScroll.offset(current: 0, selected: 5, heights: Array(repeating: 1, count: 10), viewport: 3) == 3)
         #expect(TableScroll.offset(current: 5, selected: 2, heights: Array(repeating: 1, count: 10), viewport: 3) == 2)
         #expect(TableScroll.offset(current: 9, selected: 9, heights: Array(repeating: 1, count: 10), viewport: 3) == 7)
-        #expect(TableScroll.offset(current: 4, selected: nil, heights: Array(repeating: 1, count: 5), viewport: 10) == 0)
+        #expect(TableScroll.offset(current: 4, selected: nil, heights: [1, 1, 1, 1, 1], viewport: 10) == 0)
         #expect(TableScroll.offset(current: 0, selected: 2, heights: [2, 2, 2], viewport: 3) == 2)
         #expect(TableScroll.offset(current: 0, selected: 0, heights: [], viewport: 3) == 0)
         #expect(TableScroll.offset(current: 3, selected: 1, heights: [1, 1], viewport: 0) == 0)

@@ -32,3 +32,11 @@ extension ScreenBuffer {
         self.column(of: needle, row: row).flatMap { self[row, $0]?.style }
     }
 }
+
+extension ViewState {
+    /// ``apply(_:)`` for tests that only care about the state.
+    @discardableResult
+    mutating func feed(_ event: TopEvent) -> [Effect] {
+        self.apply(event)
+    }
+}

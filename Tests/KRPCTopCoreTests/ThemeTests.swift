@@ -93,7 +93,9 @@ struct ThemeTests {
     func lookup() throws {
         let path = Self.themesDirectory + "/light.theme"
         #expect(try ThemeLoader.load(path, themesDirectory: nil).theme.name == "light")
-        #expect(throws: ThemeLoadError.self) { try ThemeLoader.load("solarized", themesDirectory: Self.themesDirectory) }
+        #expect(throws: ThemeLoadError.self) {
+            try ThemeLoader.load("solarized", themesDirectory: Self.themesDirectory)
+        }
         do {
             _ = try ThemeLoader.load("solarized", themesDirectory: Self.themesDirectory)
         } catch {
@@ -200,8 +202,10 @@ struct ThemeReadabilityTests {
     func noInvisibleText(name: String) throws {
         let theme = try ThemeLoader.load(name, themesDirectory: ThemeTests.themesDirectory).theme
         var view = Fixtures.view(width: 80, height: 24)
-        view.apply(.key(.down))
-        let buffers = [Renderer.render(view), Renderer.render({ var v = view; v.apply(.key(.character("?"))); return v }())]
+        view.feed(.key(.down))
+        var help = view
+        help.feed(.key(.character("?")))
+        let buffers = [Renderer.render(view), Renderer.render(help)]
         var invisible: Set<String> = []
         for depth in ColorDepth.allCases {
             for buffer in buffers {

@@ -13,7 +13,9 @@ struct TopReportTests {
     @Test("the contract's keys, with states spelled healthy, half-open, broken")
     func shape() throws {
         let json = try Self.object(Fixtures.snapshot())
-        let contract: Set = ["service", "method", "balancer", "zookeeper", "redis", "calls", "failures", "nodes", "events"]
+        let contract: Set = [
+            "service", "method", "balancer", "zookeeper", "redis", "calls", "failures", "nodes", "events",
+        ]
         #expect(contract.isSubset(of: Set(json.keys)))
         #expect(json["service"] as? String == "UserServiceRpc")
         #expect(json["method"] as? String == "Login")
@@ -24,7 +26,9 @@ struct TopReportTests {
         #expect(json["failures"] as? Int == 2)
 
         let nodes = try #require(json["nodes"] as? [[String: Any]])
-        let nodeKeys: Set = ["address", "state", "reason", "redis_calls", "calls", "errors", "p50_us", "p99_us", "fault"]
+        let nodeKeys: Set = [
+            "address", "state", "reason", "redis_calls", "calls", "errors", "p50_us", "p99_us", "fault",
+        ]
         for node in nodes { #expect(nodeKeys.isSubset(of: Set(node.keys))) }
         #expect(nodes.map { $0["address"] as? String } == ["127.0.0.1:8000", "127.0.0.1:9000", "127.0.0.1:10000"])
         #expect(nodes.map { $0["state"] as? String } == ["healthy", "broken", "half-open"])

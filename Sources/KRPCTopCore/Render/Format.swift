@@ -102,7 +102,9 @@ enum Format {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        let yearText = year >= 0 && year < 10000 ? String(repeating: "0", count: 4 - "\(year)".count) + "\(year)" : "\(year)"
+        let yearDigits = "\(year)"
+        let yearText = year >= 0 && year < 10000
+            ? String(repeating: "0", count: 4 - yearDigits.count) + yearDigits : yearDigits
         return "\(yearText)-\(Self.pad2(month))-\(Self.pad2(day))T\(Self.pad2(ofDay / 3600)):"
             + "\(Self.pad2(ofDay / 60 % 60)):\(Self.pad2(ofDay % 60)).\(Self.pad3(ms))Z"
     }

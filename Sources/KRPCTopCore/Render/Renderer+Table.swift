@@ -52,8 +52,8 @@ extension Renderer {
             if column.id == .latency && column.width < title.count { title = "LAT" }
             title = String(title.prefix(column.width))
             let start = column.id.rightAligned ? column.start + column.width - title.count : column.start
-            buffer.write(title, row: row, column: start, style: column.id == sortedBy ? .tableHeaderSorted : .tableHeader,
-                         limit: column.start + column.width)
+            let style: ThemeKey = column.id == sortedBy ? .tableHeaderSorted : .tableHeader
+            buffer.write(title, row: row, column: start, style: style, limit: column.start + column.width)
         }
     }
 

@@ -55,8 +55,8 @@ public enum Renderer {
         snapshot: DashboardSnapshot, view: ViewState, size: ScreenSize, options: RenderOptions = RenderOptions()
     ) -> ScreenBuffer {
         var view = view
-        view.apply(.resize(size))
-        view.apply(.snapshot(snapshot))
+        _ = view.apply(.resize(size))
+        _ = view.apply(.snapshot(snapshot))
         return Self.render(view, options: options)
     }
 

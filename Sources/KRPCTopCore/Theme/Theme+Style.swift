@@ -66,7 +66,8 @@ extension Theme {
         case .statusBar, .statusKey, .statusMessage, .statusWarning, .statusError: isStatus = true
         default: isStatus = false
         }
-        var style = ResolvedStyle(foreground: q(foreground), background: isStatus ? q(.statusBackground) : mainBackground)
+        var style = ResolvedStyle(
+            foreground: q(foreground), background: isStatus ? q(.statusBackground) : mainBackground)
         switch key {
         case .title, .tableHeader, .broken, .warning, .fault, .key, .statusKey, .statusError, .statusWarning:
             style.bold = true

@@ -35,7 +35,9 @@ public enum ThemeColor: Sendable, Hashable, CustomStringConvertible {
         guard hex.allSatisfy(\.isHexDigit) else { return nil }
         let digits = hex.compactMap(\.hexDigitValue).map(UInt8.init)
         switch digits.count {
-        case 6: self = .rgb(red: digits[0] << 4 | digits[1], green: digits[2] << 4 | digits[3], blue: digits[4] << 4 | digits[5])
+        case 6:
+            self = .rgb(red: digits[0] << 4 | digits[1], green: digits[2] << 4 | digits[3],
+                        blue: digits[4] << 4 | digits[5])
         case 3: self = .rgb(red: digits[0] * 17, green: digits[1] * 17, blue: digits[2] * 17)
         default: return nil
         }

@@ -6,8 +6,8 @@ extension ViewState {
     /// Pure: no I/O, no clock reads. Keys go through ``ViewConfiguration/keyMap`` unless the filter is being
     /// typed (then printable keys edit it, Enter applies, Esc cancels); Ctrl-C always quits.
     /// - Parameter event: A key, mouse action, snapshot, resize, tick, command or message.
-    /// - Returns: The effects to execute, often none.
-    @discardableResult
+    /// - Returns: The effects to execute, in order; often none. Not discardable: a dropped effect is a key
+    ///   press lost.
     public mutating func apply(_ event: TopEvent) -> [Effect] {
         switch event {
         case .key(let key):
@@ -19,13 +19,13 @@ extension ViewState {
             // A pending value is dropped once the snapshot shows it, or shows the value changed to something
             // else (then the world moved on and the snapshot is the better base).
             let previous = self.snapshot
-            if self.pendingRate == snapshot.targetRate || (previous.map { $0.targetRate != snapshot.targetRate } ?? true) {
+            if self.pendingRate == snapshot.targetRate || previous?.targetRate != snapshot.targetRate {
                 self.pendingRate = nil
             }
-            if self.pendingBalancer == snapshot.balancer || (previous.map { $0.balancer != snapshot.balancer } ?? true) {
+            if self.pendingBalancer == snapshot.balancer || previous?.balancer != snapshot.balancer {
                 self.pendingBalancer = nil
             }
-            if self.pendingPaused == snapshot.paused || (previous.map { $0.paused != snapshot.paused } ?? true) {
+            if self.pendingPaused == snapshot.paused || previous?.paused != snapshot.paused {
                 self.pendingPaused = nil
             }
             self.snapshot = snapshot
