@@ -7,8 +7,11 @@ public enum Key: Sendable, Hashable {
     case character(Character)
     /// Ctrl plus a letter, given in lower case.
     case control(Character)
+    /// Arrow keys.
     case up, down, left, right
+    /// Paging keys.
     case pageUp, pageDown, home, end
+    /// Editing keys.
     case enter, escape, backspace, tab
 
     /// How the key is written in the help overlay and the status bar, e.g. `↑`, `space`, `^C`

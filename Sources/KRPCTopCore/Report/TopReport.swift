@@ -21,20 +21,33 @@ import KRPCPolicy
 public struct TopReport: Sendable, Hashable, Codable {
     /// One node.
     public struct Node: Sendable, Hashable, Codable {
+        /// `host:port`.
         public var address: String
         /// `healthy`, `half-open` or `broken`.
         public var state: String
+        /// Why the node is in its state, or `null`.
         public var reason: String?
+        /// Calls the node handled, counted in Redis by every client; `null` when unknown.
         public var redisCalls: Int?
+        /// Attempts this client sent to the node that the node answered (success or error).
         public var calls: Int
+        /// Of ``calls``, the failed ones.
         public var errors: Int
+        /// Median latency in microseconds, or `null`.
         public var p50Us: Int?
+        /// 99th percentile latency in microseconds, or `null`.
         public var p99Us: Int?
+        /// The injected fault (`error`, `timeout`, `delay:<ms>`, …), or `null`.
         public var fault: String?
+        /// Milliseconds in the current state.
         public var sinceMs: Int
+        /// Milliseconds until the next health probe, or `null`.
         public var nextProbeMs: Int?
+        /// ``redisCalls`` per second, or `null`.
         public var redisRate: Double?
+        /// Calls in flight.
         public var inFlight: Int
+        /// `errors / calls` in percent, or `null` without calls.
         public var errorPercent: Double?
 
         enum CodingKeys: String, CodingKey {
@@ -44,6 +57,7 @@ public struct TopReport: Sendable, Hashable, Codable {
             case errorPercent = "error_percent"
         }
 
+        /// Encodes every key, unknown values as `null`.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(self.address, forKey: .address)
@@ -85,6 +99,7 @@ public struct TopReport: Sendable, Hashable, Codable {
             case unixTime = "unix_time"
         }
 
+        /// Encodes every key, unknown values as `null`.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(self.time, forKey: .time)
@@ -97,8 +112,11 @@ public struct TopReport: Sendable, Hashable, Codable {
         }
     }
 
+    /// The service name.
     public var service: String
+    /// The method name.
     public var method: String
+    /// The load balancer in use.
     public var balancer: String
     /// ``LinkState/jsonName``: `connected`, `connecting`, `disconnected`, `expired`, `disabled`, `unknown`.
     public var zookeeper: String
@@ -108,16 +126,27 @@ public struct TopReport: Sendable, Hashable, Codable {
     public var calls: Int
     /// Logical calls that failed for the caller.
     public var failures: Int
+    /// The nodes, by address.
     public var nodes: [Node]
+    /// Recent events, newest first.
     public var events: [Event]
+    /// Target call rate, calls per second.
     public var rateTarget: Double
+    /// Achieved call rate, calls per second.
     public var rateAchieved: Double
+    /// Calls per second handled by the whole cluster (Redis counters), or `null`.
     public var clusterQPS: Double?
+    /// Recent error rate seen by this client, in percent, or `null`.
     public var errorPercent: Double?
+    /// Median latency of logical calls in microseconds, or `null`.
     public var p50Us: Int?
+    /// 99th percentile latency of logical calls in microseconds, or `null`.
     public var p99Us: Int?
+    /// The channel is in panic mode.
     public var panic: Bool
+    /// The load generator is paused.
     public var paused: Bool
+    /// The negotiated ZooKeeper session timeout in milliseconds, or `null`.
     public var zookeeperSessionTimeoutMs: Int?
 
     enum CodingKeys: String, CodingKey {
@@ -178,6 +207,7 @@ public struct TopReport: Sendable, Hashable, Codable {
                      kind: e.kind.jsonName, unixTime: e.time)
     }
 
+    /// Encodes every key, unknown values as `null`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(self.service, forKey: .service)

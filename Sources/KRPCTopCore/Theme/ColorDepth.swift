@@ -9,6 +9,7 @@ public enum ColorDepth: Int, Sendable, Hashable, Comparable, CaseIterable {
     /// 24-bit colour.
     case trueColor = 16_777_216
 
+    /// Fewer colours sort first.
     public static func < (lhs: ColorDepth, rhs: ColorDepth) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// Whether the environment asks for no colour: `NO_COLOR` set to a non-empty value (no-color.org).

@@ -3,29 +3,53 @@
 public struct Theme: Sendable, Hashable {
     /// The colours a theme sets; the raw value is the key in a theme file.
     public enum Slot: String, Sendable, Hashable, CaseIterable {
+        /// Background of everything but the status bar.
         case mainBackground = "main_bg"
+        /// Ordinary text.
         case mainForeground = "main_fg"
+        /// Labels, units, timestamps, time in state.
         case dimForeground = "dim_fg"
+        /// The title and section titles.
         case titleForeground = "title_fg"
+        /// The node table's column titles.
         case headerForeground = "header_fg"
+        /// The selected row's background; `default` reverses the row instead.
         case selectedBackground = "selected_bg"
+        /// Text on the selected row.
         case selectedForeground = "selected_fg"
+        /// HEALTHY nodes.
         case healthyForeground = "healthy_fg"
+        /// HALF-OPEN nodes.
         case halfOpenForeground = "half_open_fg"
+        /// BROKEN nodes and their reasons.
         case brokenForeground = "broken_fg"
+        /// Injected faults.
         case faultForeground = "fault_fg"
+        /// Non-zero error rates, PAUSED, lost connections.
         case warningForeground = "warning_fg"
+        /// Live connections, faults cleared.
         case okForeground = "ok_fg"
+        /// Sparkline, low latencies.
         case sparkLowForeground = "spark_low_fg"
+        /// Sparkline, middle latencies.
         case sparkMidForeground = "spark_mid_fg"
+        /// Sparkline, high latencies.
         case sparkHighForeground = "spark_high_fg"
+        /// Lines and boxes.
         case borderForeground = "border_fg"
+        /// Keys in the help overlay.
         case keyForeground = "key_fg"
+        /// The status bar's background; `default` reverses the bar instead.
         case statusBackground = "status_bg"
+        /// Hint texts in the status bar.
         case statusForeground = "status_fg"
+        /// Keys in the status bar.
         case statusKeyForeground = "status_key_fg"
+        /// Info messages in the status bar.
         case statusMessageForeground = "status_message_fg"
+        /// Warnings in the status bar.
         case statusWarningForeground = "status_warning_fg"
+        /// Errors in the status bar.
         case statusErrorForeground = "status_error_fg"
     }
 
