@@ -152,6 +152,12 @@ struct ThemeTests {
         let light = ThemeParser.parse("main_bg = \"#fafafa\"\nselected_bg = \"#d0e0f4\"", name: "l").theme
         #expect(light.style(for: .text, selected: true, depth: .ansi8).reverse)
         #expect(!light.style(for: .text, selected: true, depth: .trueColor).reverse)
+        // NO_COLOR / monochrome terminal: any theme loses its colours, selection and status bar reverse.
+        for theme in [Theme.default, Theme.monochrome] {
+            #expect(theme.style(for: .text, selected: true, depth: .monochrome).reverse)
+            #expect(theme.style(for: .statusKey, selected: false, depth: .monochrome).reverse)
+            #expect(!theme.style(for: .text, selected: false, depth: .monochrome).reverse)
+        }
         // Colour depth none: everything default.
         #expect(dark.style(for: .broken, selected: false, depth: .monochrome).foreground == .terminalDefault)
     }
