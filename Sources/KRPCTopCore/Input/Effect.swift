@@ -1,0 +1,23 @@
+public import KRPCPolicy
+
+/// Something the reducer asks the wiring layer to do outside the view; returned by ``ViewState/apply(_:)``.
+///
+/// The wiring layer executes each effect and may report a failure back as ``TopEvent/message(_:_:)``.
+/// The view assumes nothing about the outcome: the next ``DashboardSnapshot`` shows it.
+public enum Effect: Sendable, Hashable {
+    /// Quit: restore the terminal and exit 0.
+    case quit
+    /// Write `value` (`error`, `timeout`, `delay:<ms>`) to the node's fault key `krpc:fault:<host:port>` with
+    /// this time to live.
+    case setFault(node: NodeAddress, value: String, ttl: Duration)
+    /// Delete the node's fault key.
+    case clearFault(node: NodeAddress)
+    /// Set the load generator's target rate, in calls per second.
+    case setRate(Double)
+    /// Pause (`true`) or resume (`false`) the load generator.
+    case setPaused(Bool)
+    /// Switch the channel to the balancer with this name.
+    case setBalancer(String)
+    /// Load and use the theme with this name (see ``ThemeLoader``); the terminal layer then redraws with it.
+    case setTheme(String)
+}

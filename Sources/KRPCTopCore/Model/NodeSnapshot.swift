@@ -1,0 +1,84 @@
+public import KRPCPolicy
+
+/// One node as this client sees it, at the moment a ``DashboardSnapshot`` was taken.
+///
+/// The wiring layer fills it from the client stack's observability API (breaker state, reason,
+/// next probe, latency histogram) and from the Redis counters (cluster-wide calls). Everything is a
+/// plain value: durations are relative to the snapshot, latencies are microseconds.
+public struct NodeSnapshot: Sendable, Hashable {
+    /// The node's address: its identity across snapshots (selection follows it).
+    public var address: NodeAddress
+    /// The breaker state.
+    public var state: NodeState
+    /// How long the node has been in ``state``.
+    public var timeInState: Duration
+    /// Why the node is in its state, e.g. `5 consecutive failures: internal 'injected error'`; `nil` when
+    /// there is nothing to say (a healthy node usually).
+    public var reason: String?
+    /// Time until the next health probe (BROKEN and HALF-OPEN nodes); `nil` when none is scheduled.
+    public var nextProbeIn: Duration?
+    /// Calls this node handled, counted in Redis by every client (`krpc:calls:<Service>.<Method>`);
+    /// `nil` when unknown (Redis down or disabled).
+    public var redisCalls: Int?
+    /// Rate of ``redisCalls`` in calls per second, over the collector's last refresh interval; `nil` when unknown.
+    public var redisCallRate: Double?
+    /// Attempts this client sent to the node that the node answered (success or error).
+    public var calls: Int
+    /// Of ``calls``, those that failed (errors and timeouts).
+    public var errors: Int
+    /// Median latency of this client's calls to the node, in microseconds; `nil` without data.
+    public var p50Microseconds: Int?
+    /// 99th percentile latency, in microseconds; `nil` without data.
+    public var p99Microseconds: Int?
+    /// Latency over the last minute, one value per second, oldest first, in microseconds (typically each
+    /// second's p99 or maximum). `nil` marks a second without calls. Longer arrays are cut to the last 60.
+    public var latencyHistory: [Int?]
+    /// The fault injected on the node (the value of its `krpc:fault:<host:port>` key, e.g. `error` or
+    /// `delay:500`), or `nil` when none.
+    public var fault: String?
+    /// Whether the node honours fault keys (started with `--allow-fault-injection`); `nil` when unknown.
+    /// When `false`, the fault keys produce a message instead of an effect.
+    public var acceptsFaults: Bool?
+    /// Calls to this node in flight now.
+    public var inFlight: Int
+
+    /// Creates a node row; every field but the address defaults to "nothing known yet".
+    public init(
+        address: NodeAddress,
+        state: NodeState = .healthy,
+        timeInState: Duration = .zero,
+        reason: String? = nil,
+        nextProbeIn: Duration? = nil,
+        redisCalls: Int? = nil,
+        redisCallRate: Double? = nil,
+        calls: Int = 0,
+        errors: Int = 0,
+        p50Microseconds: Int? = nil,
+        p99Microseconds: Int? = nil,
+        latencyHistory: [Int?] = [],
+        fault: String? = nil,
+        acceptsFaults: Bool? = nil,
+        inFlight: Int = 0
+    ) {
+        self.address = address
+        self.state = state
+        self.timeInState = timeInState
+        self.reason = reason
+        self.nextProbeIn = nextProbeIn
+        self.redisCalls = redisCalls
+        self.redisCallRate = redisCallRate
+        self.calls = calls
+        self.errors = errors
+        self.p50Microseconds = p50Microseconds
+        self.p99Microseconds = p99Microseconds
+        self.latencyHistory = latencyHistory
+        self.fault = fault
+        self.acceptsFaults = acceptsFaults
+        self.inFlight = inFlight
+    }
+
+    /// `errors / calls` in percent; `nil` when the client has sent no call yet.
+    public var errorPercent: Double? {
+        self.calls > 0 ? Double(self.errors) * 100 / Double(self.calls) : nil
+    }
+}

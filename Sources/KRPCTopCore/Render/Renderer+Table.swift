@@ -1,0 +1,134 @@
+extension Renderer {
+    static func drawTable(
+        _ view: ViewState, rows: [NodeSnapshot], heights: [Int], layout: ScreenLayout, glyphs: Glyphs,
+        into buffer: inout ScreenBuffer
+    ) {
+        let addressWidth = rows.reduce(0) { max($0, DisplayWidth.of(DisplayWidth.sanitized($1.address.description))) }
+        let table = TableColumns(width: buffer.width, addressWidth: addressWidth)
+        if let row = layout.tableHeaderRow {
+            Self.drawTableHeader(table, sortedBy: ColumnID.sorted(by: view.sortKey), row: row, into: &buffer)
+        }
+        guard !layout.tableRows.isEmpty else { return }
+        guard !rows.isEmpty else {
+            let text: String
+            if view.snapshot == nil {
+                text = "waiting for the first snapshot"
+            } else if !view.filter.isEmpty {
+                text = "no node matches '\(DisplayWidth.sanitized(view.filter))' (Esc clears the filter)"
+            } else {
+                text = "no nodes registered for this method"
+            }
+            Self.drawSpans([(text, .dim)], row: layout.tableRows.lowerBound, column: 1, limit: buffer.width,
+                           glyphs: glyphs, into: &buffer)
+            return
+        }
+        let selected = view.selectedIndex
+        let offset = TableScroll.offset(current: view.scrollOffset, selected: selected, heights: heights,
+                                        viewport: layout.tableRows.count)
+        let sparkMax = rows.reduce(0) { m, node in
+            node.latencyHistory.suffix(60).reduce(m) { max($0, $1 ?? 0) }
+        }
+        var line = layout.tableRows.lowerBound
+        var index = offset
+        while line < layout.tableRows.upperBound && index < rows.count {
+            let node = rows[index]
+            let isSelected = index == selected
+            Self.drawNodeRow(node, table: table, selected: isSelected, sparkMax: sparkMax, row: line, glyphs: glyphs,
+                             into: &buffer)
+            line += 1
+            if heights[index] > 1 && line < layout.tableRows.upperBound {
+                Self.drawDetailLine(node, selected: isSelected, row: line, glyphs: glyphs, into: &buffer)
+                line += 1
+            }
+            index += 1
+        }
+    }
+
+    static func drawTableHeader(_ table: TableColumns, sortedBy: ColumnID, row: Int, into buffer: inout ScreenBuffer) {
+        buffer.fill(row: row, style: .tableHeader)
+        for column in table.columns {
+            var title = column.id.title
+            if column.id == .state && table.compactState { title = "" }
+            if column.id == .latency && column.width < title.count { title = "LAT" }
+            title = String(title.prefix(column.width))
+            let start = column.id.rightAligned ? column.start + column.width - title.count : column.start
+            let style: ThemeKey = column.id == sortedBy ? .tableHeaderSorted : .tableHeader
+            buffer.write(title, row: row, column: start, style: style, limit: column.start + column.width)
+        }
+    }
+
+    static func drawNodeRow(
+        _ node: NodeSnapshot, table: TableColumns, selected: Bool, sparkMax: Int, row: Int, glyphs: Glyphs,
+        into buffer: inout ScreenBuffer
+    ) {
+        if selected {  // the buffer starts blank: only the selected row needs its background
+            buffer.fill(row: row, style: .text, selected: true)
+            buffer.write(String(glyphs.marker), row: row, column: 0, style: .text, selected: true)
+        }
+        for column in table.columns {
+            let end = column.start + column.width
+            func cell(_ text: String, _ style: ThemeKey) {
+                let text = DisplayWidth.truncated(text, to: column.width, ellipsis: glyphs.ellipsis)
+                let start = column.id.rightAligned ? end - DisplayWidth.of(text) : column.start
+                buffer.write(text, row: row, column: start, style: style, selected: selected, limit: end)
+            }
+            switch column.id {
+            case .address:
+                let address = DisplayWidth.truncatedAddress(
+                    DisplayWidth.sanitized(node.address.description), to: column.width, ellipsis: glyphs.ellipsis)
+                buffer.write(address, row: row, column: column.start, style: .text, selected: selected, limit: end)
+            case .state:
+                let glyph = String(node.state.glyph(ascii: glyphs.ascii))
+                cell(table.compactState ? glyph : glyph + " " + node.state.word, node.state.themeKey)
+            case .age:
+                cell(Format.age(node.timeInState), .dim)
+            case .redisCalls:
+                cell(node.redisCalls.map(Format.count) ?? "-", .text)
+            case .redisRate:
+                cell(node.redisCallRate.map(Format.rate) ?? "-", .dim)
+            case .calls:
+                cell(Format.count(node.calls), .text)
+            case .errorPercent:
+                cell(Format.percent(node.errorPercent), node.errors > 0 ? .warning : .text)
+            case .p50:
+                cell(Format.latency(node.p50Microseconds, ascii: glyphs.ascii), .text)
+            case .p99:
+                cell(Format.latency(node.p99Microseconds, ascii: glyphs.ascii), .text)
+            case .latency:
+                let spark = Sparkline.cells(node.latencyHistory, width: column.width, maximum: sparkMax,
+                                            glyphs: glyphs)
+                var col = end - spark.count
+                for (character, style) in spark {
+                    buffer.put(character, row: row, column: col, style: style, selected: selected)
+                    col += 1
+                }
+            case .inFlight:
+                cell(Format.count(node.inFlight), .dim)
+            }
+        }
+    }
+
+    /// `└ probe in 1.2s · fault error · 5 consecutive failures: internal 'injected error'`
+    static func drawDetailLine(
+        _ node: NodeSnapshot, selected: Bool, row: Int, glyphs: Glyphs, into buffer: inout ScreenBuffer
+    ) {
+        if selected { buffer.fill(row: row, style: .text, selected: true) }
+        var parts: [[Span]] = []
+        if let next = node.nextProbeIn, node.state != .healthy {
+            parts.append([("probe in ", .dim), (Format.countdown(next), .text)])
+        }
+        if let fault = node.fault {
+            parts.append([("fault ", .dim), (DisplayWidth.sanitized(fault), .fault)])
+        }
+        if let reason = node.reason, node.state != .healthy {
+            parts.append([(DisplayWidth.sanitized(reason), .reason)])
+        }
+        var spans: [Span] = [(glyphs.detail + " ", .border)]
+        for (i, part) in parts.enumerated() {
+            if i > 0 { spans.append((glyphs.separator, .dim)) }
+            spans += part
+        }
+        Self.drawSpans(spans, row: row, column: 3, limit: buffer.width, selected: selected, glyphs: glyphs,
+                       into: &buffer)
+    }
+}

@@ -1,0 +1,260 @@
+#if canImport(FoundationEssentials)
+internal import FoundationEssentials
+#else
+internal import Foundation
+#endif
+import KRPCPolicy
+
+/// The JSON document `krpc-top --once --duration S --json` prints: the same data as the screen.
+///
+/// Its shape is a contract for scripts (issue 7). Always present: `service`, `method`, `balancer`,
+/// `zookeeper`, `redis`, `calls`, `failures`, `nodes[{address, state, reason, redis_calls, calls, errors,
+/// p50_us, p99_us, fault}]` and `events[{time, node, from, to, reason}]`, with states spelled `healthy`,
+/// `half-open`, `broken`; unknown values are `null`, never missing. Extra keys: `rate_target`,
+/// `rate_achieved`, `cluster_qps`, `error_percent`, `p50_us`, `p99_us`, `panic`, `paused`,
+/// `zookeeper_session_timeout_ms`; per node `since_ms`, `next_probe_ms`, `redis_rate`, `in_flight`,
+/// `error_percent`; per event `kind` and `unix_time`. Nodes are sorted by address, events newest first.
+///
+/// ```swift
+/// print(try TopReport(snapshot).json())
+/// ```
+public struct TopReport: Sendable, Hashable, Codable {
+    /// One node.
+    public struct Node: Sendable, Hashable, Codable {
+        /// `host:port`.
+        public var address: String
+        /// `healthy`, `half-open` or `broken`.
+        public var state: String
+        /// Why the node is in its state, or `null`.
+        public var reason: String?
+        /// Calls the node handled, counted in Redis by every client; `null` when unknown.
+        public var redisCalls: Int?
+        /// Attempts this client sent to the node that the node answered (success or error).
+        public var calls: Int
+        /// Of ``calls``, the failed ones.
+        public var errors: Int
+        /// Median latency in microseconds, or `null`.
+        public var p50Us: Int?
+        /// 99th percentile latency in microseconds, or `null`.
+        public var p99Us: Int?
+        /// The injected fault (`error`, `timeout`, `delay:<ms>`, …), or `null`.
+        public var fault: String?
+        /// Milliseconds in the current state.
+        public var sinceMs: Int
+        /// Milliseconds until the next health probe, or `null`.
+        public var nextProbeMs: Int?
+        /// ``redisCalls`` per second, or `null`.
+        public var redisRate: Double?
+        /// Calls in flight.
+        public var inFlight: Int
+        /// `errors / calls` in percent, or `null` without calls.
+        public var errorPercent: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case address, state, reason, calls, errors, fault
+            case redisCalls = "redis_calls", p50Us = "p50_us", p99Us = "p99_us", sinceMs = "since_ms"
+            case nextProbeMs = "next_probe_ms", redisRate = "redis_rate", inFlight = "in_flight"
+            case errorPercent = "error_percent"
+        }
+
+        /// Encodes every key, unknown values as `null`.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.address, forKey: .address)
+            try c.encode(self.state, forKey: .state)
+            try c.encode(self.reason, forKey: .reason)
+            try c.encode(self.redisCalls, forKey: .redisCalls)
+            try c.encode(self.calls, forKey: .calls)
+            try c.encode(self.errors, forKey: .errors)
+            try c.encode(self.p50Us, forKey: .p50Us)
+            try c.encode(self.p99Us, forKey: .p99Us)
+            try c.encode(self.fault, forKey: .fault)
+            try c.encode(self.sinceMs, forKey: .sinceMs)
+            try c.encode(self.nextProbeMs, forKey: .nextProbeMs)
+            try c.encode(self.redisRate, forKey: .redisRate)
+            try c.encode(self.inFlight, forKey: .inFlight)
+            try c.encode(self.errorPercent, forKey: .errorPercent)
+        }
+    }
+
+    /// One event.
+    public struct Event: Sendable, Hashable, Codable {
+        /// ISO 8601 UTC with milliseconds, e.g. `2026-11-24T12:03:04.120Z`.
+        public var time: String
+        /// The node's address, or `null` for cluster-wide events.
+        public var node: String?
+        /// For transitions: the old state (`healthy`, `half-open`, `broken`); otherwise `null`.
+        public var from: String?
+        /// For transitions: the new state; otherwise `null`.
+        public var to: String?
+        /// Why; for ZooKeeper and Redis events the new state, for fault events the fault.
+        public var reason: String?
+        /// ``DashboardEvent/Kind/jsonName``.
+        public var kind: String
+        /// Seconds since 1970 UTC.
+        public var unixTime: Double
+
+        enum CodingKeys: String, CodingKey {
+            case time, node, from, to, reason, kind
+            case unixTime = "unix_time"
+        }
+
+        /// Encodes every key, unknown values as `null`.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.time, forKey: .time)
+            try c.encode(self.node, forKey: .node)
+            try c.encode(self.from, forKey: .from)
+            try c.encode(self.to, forKey: .to)
+            try c.encode(self.reason, forKey: .reason)
+            try c.encode(self.kind, forKey: .kind)
+            try c.encode(self.unixTime, forKey: .unixTime)
+        }
+    }
+
+    /// The service name.
+    public var service: String
+    /// The method name.
+    public var method: String
+    /// The load balancer in use.
+    public var balancer: String
+    /// ``LinkState/jsonName``: `connected`, `connecting`, `disconnected`, `expired`, `disabled`, `unknown`.
+    public var zookeeper: String
+    /// ``LinkState/jsonName``.
+    public var redis: String
+    /// Logical calls that succeeded for the caller.
+    public var calls: Int
+    /// Logical calls that failed for the caller.
+    public var failures: Int
+    /// The nodes, by address.
+    public var nodes: [Node]
+    /// Recent events, newest first.
+    public var events: [Event]
+    /// Target call rate, calls per second.
+    public var rateTarget: Double
+    /// Achieved call rate, calls per second.
+    public var rateAchieved: Double
+    /// Calls per second handled by the whole cluster (Redis counters), or `null`.
+    public var clusterQPS: Double?
+    /// Recent error rate seen by this client, in percent, or `null`.
+    public var errorPercent: Double?
+    /// Median latency of logical calls in microseconds, or `null`.
+    public var p50Us: Int?
+    /// 99th percentile latency of logical calls in microseconds, or `null`.
+    public var p99Us: Int?
+    /// The channel is in panic mode.
+    public var panic: Bool
+    /// The load generator is paused.
+    public var paused: Bool
+    /// The negotiated ZooKeeper session timeout in milliseconds, or `null`.
+    public var zookeeperSessionTimeoutMs: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case service, method, balancer, zookeeper, redis, calls, failures, nodes, events, panic, paused
+        case rateTarget = "rate_target", rateAchieved = "rate_achieved", clusterQPS = "cluster_qps"
+        case errorPercent = "error_percent", p50Us = "p50_us", p99Us = "p99_us"
+        case zookeeperSessionTimeoutMs = "zookeeper_session_timeout_ms"
+    }
+
+    /// The report of a snapshot.
+    public init(_ snapshot: DashboardSnapshot) {
+        self.service = snapshot.service
+        self.method = snapshot.method
+        self.balancer = snapshot.balancer
+        self.zookeeper = snapshot.zookeeper.jsonName
+        self.redis = snapshot.redis.jsonName
+        self.calls = snapshot.calls
+        self.failures = snapshot.failures
+        self.nodes = snapshot.nodes.sorted { NodeAddress.naturallyPrecedes($0.address, $1.address) }.map { n in
+            Node(address: n.address.description, state: n.state.jsonName, reason: n.reason, redisCalls: n.redisCalls,
+                 calls: n.calls, errors: n.errors, p50Us: n.p50Microseconds, p99Us: n.p99Microseconds,
+                 fault: n.fault, sinceMs: Format.milliseconds(n.timeInState),
+                 nextProbeMs: n.nextProbeIn.map(Format.milliseconds), redisRate: n.redisCallRate,
+                 inFlight: n.inFlight, errorPercent: n.errorPercent)
+        }
+        self.events = snapshot.events.enumerated()
+            .sorted { $0.element.time != $1.element.time ? $0.element.time > $1.element.time : $0.offset < $1.offset }
+            .map { Self.event($0.element) }
+        self.rateTarget = snapshot.targetRate
+        self.rateAchieved = snapshot.achievedRate
+        self.clusterQPS = snapshot.clusterQPS
+        self.errorPercent = snapshot.errorPercent
+        self.p50Us = snapshot.p50Microseconds
+        self.p99Us = snapshot.p99Microseconds
+        self.panic = snapshot.panicMode
+        self.paused = snapshot.paused
+        self.zookeeperSessionTimeoutMs = snapshot.zookeeperSessionTimeout.map(Format.milliseconds)
+    }
+
+    private static func event(_ e: DashboardEvent) -> Event {
+        var from: String?
+        var to: String?
+        var reason = e.reason
+        switch e.kind {
+        case .transition(let f, let t):
+            from = f.jsonName
+            to = t.jsonName
+        case .zookeeper(let s), .redis(let s):
+            reason = reason ?? s.jsonName
+        case .faultSet(let value):
+            reason = reason ?? value
+        case .panic(let on):
+            reason = reason ?? (on ? "on" : "off")
+        case .joined, .left, .faultCleared:
+            break
+        }
+        return Event(time: Format.iso8601(e.time), node: e.node?.description, from: from, to: to, reason: reason,
+                     kind: e.kind.jsonName, unixTime: e.time)
+    }
+
+    /// Encodes every key, unknown values as `null`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.service, forKey: .service)
+        try c.encode(self.method, forKey: .method)
+        try c.encode(self.balancer, forKey: .balancer)
+        try c.encode(self.zookeeper, forKey: .zookeeper)
+        try c.encode(self.redis, forKey: .redis)
+        try c.encode(self.calls, forKey: .calls)
+        try c.encode(self.failures, forKey: .failures)
+        try c.encode(self.nodes, forKey: .nodes)
+        try c.encode(self.events, forKey: .events)
+        try c.encode(self.rateTarget, forKey: .rateTarget)
+        try c.encode(self.rateAchieved, forKey: .rateAchieved)
+        try c.encode(self.clusterQPS, forKey: .clusterQPS)
+        try c.encode(self.errorPercent, forKey: .errorPercent)
+        try c.encode(self.p50Us, forKey: .p50Us)
+        try c.encode(self.p99Us, forKey: .p99Us)
+        try c.encode(self.panic, forKey: .panic)
+        try c.encode(self.paused, forKey: .paused)
+        try c.encode(self.zookeeperSessionTimeoutMs, forKey: .zookeeperSessionTimeoutMs)
+    }
+
+    /// The document as UTF-8 JSON text, keys sorted.
+    /// - Parameter pretty: Indent (default) or one line.
+    /// - Throws: `EncodingError` only for non-finite numbers, which are written as `null` beforehand, so in
+    ///   practice never.
+    public func json(pretty: Bool = true) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            : [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(self.finite())
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// JSON has no NaN or infinity: such values become `null` (or 0 where the key is not optional).
+    private func finite() -> TopReport {
+        func f(_ v: Double?) -> Double? { v.flatMap { $0.isFinite ? $0 : nil } }
+        var r = self
+        r.rateTarget = f(r.rateTarget) ?? 0
+        r.rateAchieved = f(r.rateAchieved) ?? 0
+        r.clusterQPS = f(r.clusterQPS)
+        r.errorPercent = f(r.errorPercent)
+        for i in r.nodes.indices {
+            r.nodes[i].redisRate = f(r.nodes[i].redisRate)
+            r.nodes[i].errorPercent = f(r.nodes[i].errorPercent)
+        }
+        for i in r.events.indices { r.events[i].unixTime = f(r.events[i].unixTime) ?? 0 }
+        return r
+    }
+}

@@ -1,0 +1,232 @@
+import KRPCPolicy
+import Testing
+@testable import KRPCTopCore
+
+@Suite("Renderer content: states, addresses, events, help, ASCII")
+struct RendererContentTests {
+    @Test("every state is told by glyph, word and style", arguments: NodeState.allCases)
+    func stateCell(state: NodeState) {
+        var node = Fixtures.healthy
+        node.state = state
+        for ascii in [false, true] {
+            let b = Renderer.render(Fixtures.view(Fixtures.snapshot(nodes: [node], events: []), width: 80, height: 24),
+                                    options: RenderOptions(ascii: ascii))
+            let expected = "\(state.glyph(ascii: ascii)) \(state.word)"
+            // The address column is as wide as "127.0.0.1:8000"; the state starts after it and a blank.
+            #expect(b.column(of: expected, row: 3) == 16)
+            #expect((16..<(16 + expected.count)).allSatisfy { b[3, $0]?.style == state.themeKey })
+        }
+        #expect(NodeState.healthy.word == "HEALTHY" && NodeState.halfOpen.word == "HALF-OPEN"
+                && NodeState.broken.word == "BROKEN")
+    }
+
+    @Test("BROKEN rows show the reason and the probe countdown")
+    func brokenDetail() {
+        var node = Fixtures.broken
+        node.fault = nil
+        node.nextProbeIn = .milliseconds(61_500)
+        let b = Renderer.render(Fixtures.view(Fixtures.snapshot(nodes: [node], events: []), width: 100, height: 20))
+        #expect(b.lines[4] == "   └ probe in 1m01s · 5 consecutive failures: internal 'injected error'")
+    }
+
+    @Test("a healthy node with a fault gets a detail line naming the fault")
+    func faultOnHealthyNode() {
+        var node = Fixtures.healthy
+        node.fault = "delay:500"
+        let b = Renderer.render(Fixtures.view(Fixtures.snapshot(nodes: [node], events: []), width: 80, height: 20))
+        #expect(b.lines[4] == "   └ fault delay:500")
+        #expect(b.style(of: "delay:500", row: 4) == .fault)
+    }
+
+    @Test("long addresses are cut with an ellipsis and keep their port")
+    func longAddresses() {
+        let long = Fixtures.address("a-very-long-hostname.cluster.example.internal:8000")
+        let nodes = [NodeSnapshot(address: long, state: .broken), Fixtures.healthy]
+        let wide = Renderer.render(Fixtures.view(Fixtures.snapshot(nodes: nodes, events: []), width: 80, height: 12))
+        // The address column is capped at 48 cells; the sparkline no longer fits at 80.
+        #expect(wide.lines[2] == " ADDRESS                                          STATE       ERR%   P99")
+        #expect(wide.lines[3] == ">127.0.0.1:8000                                   ● HEALTHY   0.0% 1.2ms")
+        #expect(wide.lines[4] == " a-very-long-hostname.cluster.example.inter…:8000 ✖ BROKEN       -     -")
+        let narrow = Renderer.render(Fixtures.view(Fixtures.snapshot(nodes: nodes, events: []), width: 40, height: 12))
+        #expect(narrow.lines[3] == ">127.0.0.1:8000              ● HEALTHY")
+        #expect(narrow.lines[4] == " a-very-long-hostname.…:8000 ✖ BROKEN")
+        let ascii = Renderer.render(Fixtures.view(Fixtures.snapshot(nodes: nodes, events: []), width: 40, height: 12),
+                                    options: RenderOptions(ascii: true))
+        #expect(ascii.lines[4] == " a-very-long-hostname.~:8000 x BROKEN")
+    }
+
+    @Test("wide (CJK) characters take two cells and columns stay aligned")
+    func wideCharacters() {
+        let cjk = NodeSnapshot(address: Fixtures.address("节点一.example:8000"), state: .broken,
+                               reason: "服务器内部错误: injected", nextProbeIn: .seconds(1))
+        let b = Renderer.render(Fixtures.view(Fixtures.snapshot(nodes: [cjk, Fixtures.healthy], events: []),
+                                              width: 40, height: 12))
+        // "节点一.example:8000" is 19 cells; the state column starts after it and a blank.
+        #expect(b[4, 21]?.character == "✖")
+        #expect(b[3, 21]?.character == "●")
+        #expect(b[4, 1]?.character == "节" && b[4, 1]?.width == 2 && b[4, 2]?.width == 0)
+        #expect(b.lines[5] == "   └ probe in 1.0s · 服务器内部错误: in…")
+        #expect(b.paddedLines.allSatisfy { DisplayWidth.of($0) == 40 })
+        // Cut inside the reason: never half a wide character.
+        let narrow = Renderer.render(Fixtures.view(Fixtures.snapshot(nodes: [cjk], events: []), width: 30, height: 12))
+        #expect(narrow.lines[4] == "   └ probe in 1.0s · 服务器内…")
+        #expect(narrow.paddedLines.allSatisfy { DisplayWidth.of($0) == 30 })
+    }
+
+    @Test("control characters from the network never reach the screen")
+    func controlCharacters() {
+        let node = NodeSnapshot(address: Fixtures.a8000, state: .broken, reason: "bad\u{1b}[31m\nred\u{202e}x",
+                                fault: "error\u{07}")
+        let b = Renderer.render(Fixtures.view(Fixtures.snapshot(nodes: [node], events: []), width: 80, height: 12))
+        #expect(b.lines[4] == "   └ fault error? · bad?[31m redx")
+        #expect(b.cells.allSatisfy { cell in
+            cell.character.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7f && $0 != "\u{202e}" }
+        })
+    }
+
+    @Test("the event log lists every kind, newest first")
+    func eventLog() {
+        let t = Fixtures.t0
+        let events: [DashboardEvent] = [
+            DashboardEvent(time: t, kind: .zookeeper(.connected)),
+            DashboardEvent(time: t + 7, node: Fixtures.a9000, kind: .transition(from: .broken, to: .halfOpen),
+                           reason: "cool-down elapsed"),
+            DashboardEvent(time: t + 1, node: Fixtures.a8000, kind: .joined),
+            DashboardEvent(time: t + 2, node: Fixtures.a10000, kind: .left),
+            DashboardEvent(time: t + 3, kind: .redis(.disconnected), reason: "connection refused"),
+            DashboardEvent(time: t + 4, node: Fixtures.a9000, kind: .faultSet("timeout")),
+            DashboardEvent(time: t + 5, node: Fixtures.a9000, kind: .faultCleared),
+            DashboardEvent(time: t + 6, kind: .panic(true)),
+            DashboardEvent(time: t + 6.5, kind: .panic(false)),
+        ]
+        var snapshot = Fixtures.snapshot(nodes: [Fixtures.healthy], events: events)
+        snapshot.utcOffsetSeconds = 3600
+        let b = Renderer.render(Fixtures.view(snapshot, width: 80, height: 24))
+        let log = Array(b.lines[(b.row(containing: "─ events") ?? 0)...].prefix(11))
+        #expect(log == [
+            "─ events ───────────────────────────────────────────────────────────────────────",
+            " 13:03:11 127.0.0.1:9000 ✖ BROKEN → ◐ HALF-OPEN  cool-down elapsed",
+            " 13:03:10 panic mode off",
+            " 13:03:10 PANIC mode on",
+            " 13:03:09 127.0.0.1:9000 fault cleared",
+            " 13:03:08 127.0.0.1:9000 fault timeout set",
+            " 13:03:07 redis disconnected  connection refused",
+            " 13:03:06 127.0.0.1:10000 left",
+            " 13:03:05 127.0.0.1:8000 joined",
+            " 13:03:04 zookeeper connected",
+            "",
+        ])
+        let panicRow = b.row(containing: "PANIC mode on") ?? 0
+        #expect(b.style(of: "PANIC", row: panicRow) == .broken)
+        #expect(b.style(of: "disconnected", row: b.row(containing: "redis disconnected") ?? 0) == .warning)
+    }
+
+    @Test("header flags PAUSED and PANIC, and connection trouble")
+    func headerFlags() {
+        var snapshot = Fixtures.snapshot()
+        snapshot.paused = true
+        snapshot.panicMode = true
+        snapshot.zookeeper = .expired
+        snapshot.redis = .disabled
+        let b = Renderer.render(Fixtures.view(snapshot, width: 80, height: 24))
+        #expect(b.lines[0] == "krpc-top  UserServiceRpc.Login  lb round-robin  rate 49.8 of 50/s  PAUSED  PANIC")
+        #expect(b.lines[1] == "qps 149  err 0.3%  p50 410µs  p99 2.9ms  zk expired (4.0s)  redis disabled")
+        #expect(b.style(of: "PAUSED", row: 0) == .warning)
+        #expect(b.style(of: "PANIC", row: 0) == .broken)
+        #expect(b.style(of: "expired", row: 1) == .warning)
+        // Narrow: the flags outlive everything but the call name.
+        let narrow = Renderer.render(Fixtures.view(snapshot, width: 40, height: 24))
+        #expect(narrow.lines[0] == "UserServiceRpc.Login  PAUSED  PANIC")
+    }
+
+    @Test("the help overlay lists every binding of the key map")
+    func helpOverlay() throws {
+        for ascii in [false, true] {
+            var view = Fixtures.view(width: 80, height: 24)
+            view.feed(.key(.character("?")))
+            let b = Renderer.render(view, options: RenderOptions(ascii: ascii))
+            let title = ascii ? "+- keys -" : "┌─ keys ─"
+            let top = try #require(b.row(containing: title))
+            let left = try #require(b.column(of: title, row: top))
+            let bottom = b.paddedLines[top + KeyMap.standard.bindings.count + 1]
+            #expect(bottom.contains(ascii ? "+- Esc closes -" : "└─ Esc closes ─"))
+            for (i, binding) in KeyMap.standard.bindings.enumerated() {
+                let row = top + 1 + i
+                let label = binding.label(ascii: ascii)
+                let shown = String((0..<label.count).compactMap { b[row, left + 2 + $0]?.character })
+                #expect(shown == label, "\(binding.command)")
+                #expect(b[row, left + 2]?.style == .key)
+                #expect(b.column(of: binding.help, row: row) == left + 2 + 6 + 2, "\(binding.command)")
+                #expect(b.style(of: binding.help, row: row) == .text)
+            }
+        }
+    }
+
+    @Test("status bar: the filter being typed, then a message, then the hints with the filter")
+    func statusBar() {
+        var view = Fixtures.view(width: 80, height: 24)
+        for key: Key in [.character("/"), .character("9"), .character("0")] { view.feed(.key(key)) }
+        var b = Renderer.render(view)
+        #expect(b.lines[23] == "/90▏  Enter apply  Esc cancel")
+        #expect(b.style(of: "90", row: 23) == .input)
+        view.feed(.key(.enter))
+        b = Renderer.render(view)
+        #expect(b.lines[23] == "filter '90'")
+        #expect(b.style(of: "filter", row: 23) == .statusMessage)
+        view.feed(.tick(.seconds(10)))
+        b = Renderer.render(view)
+        #expect(b.lines[23] == "q/^C quit  ? help  e error  t timeout  d delay  c clear  s sort  filter 90")
+        #expect(b.style(of: "90", row: 23) == .input)
+        // Only the matching node is listed; the columns fit it.
+        #expect(b.lines[3] == ">127.0.0.1:9000 ✖ BROKEN    4.2s  9876     0  1100 0.5% 380µs 2.4ms       ▂▃▅▆▇█")
+        #expect(b.lines[5] == "─ events ───────────────────────────────────────────────────────────────────────")
+        #expect(b.lines.count == 24)
+    }
+
+    @Test("no nodes, and no node matching the filter")
+    func emptyTables() {
+        let empty = Renderer.render(Fixtures.view(Fixtures.snapshot(nodes: []), width: 80, height: 24))
+        #expect(empty.lines[3] == " no nodes registered for this method")
+        var view = Fixtures.view(width: 80, height: 24)
+        for key: Key in [.character("/"), .character("x"), .enter] { view.feed(.key(key)) }
+        #expect(Renderer.render(view).lines[3] == " no node matches 'x' (Esc clears the filter)")
+    }
+
+    @Test("--ascii: the same screen in plain ASCII")
+    func asciiMode() {
+        let b = Renderer.render(Fixtures.view(width: 80, height: 24), options: RenderOptions(ascii: true))
+        #expect(b.lines == [
+            "krpc-top  UserServiceRpc.Login  lb round-robin  rate 49.8 of 50/s",
+            "qps 149  err 0.3%  p50 410us  p99 2.9ms  zk connected (4.0s)  redis connected",
+            " ADDRESS         STATE        AGE REDIS   R/S CALLS ERR%   P50   P99 LATENCY",
+            ">127.0.0.1:8000  + HEALTHY    12m 12345  16.7  1234 0.0% 412us 1.2ms  ----------",
+            " 127.0.0.1:9000  x BROKEN    4.2s  9876     0  1100 0.5% 380us 2.4ms       :=+##",
+            "   `- probe in 1.2s | fault error | 5 consecutive failures: internal 'injected ~",
+            " 127.0.0.1:10000 ~ HALF-OPEN 0.3s 11002  15.2  1190 0.1% 450us 3.1ms",
+            "   `- probe in 0.1s | cool-down elapsed",
+            "- events -----------------------------------------------------------------------",
+            " 12:03:06 127.0.0.1:9000 + HEALTHY -> x BROKEN  5 consecutive failures: interna~",
+            " 12:03:05 127.0.0.1:9000 fault error set",
+            " 12:03:04 zookeeper connected",
+            "", "", "", "", "", "", "", "", "", "", "",
+            "q/^C quit  ? help  e error  t timeout  d delay  c clear  s sort  / filter",
+        ])
+        #expect(b.cells.allSatisfy { $0.character.isASCII })
+    }
+
+    @Test("sparkline: one cell per second when wide, scaled to the largest value, blanks for idle seconds")
+    func sparkline() {
+        let glyphs = Glyphs(ascii: false)
+        let history: [Int?] = [nil, 0, 100, 200, 400, 800]
+        let cells = Sparkline.cells(history, width: 10, maximum: 800, glyphs: glyphs)
+        #expect(String(cells.map(\.0)) == " ▁▁▂▄█")
+        #expect(cells.map(\.1) == [.dim, .sparkLow, .sparkLow, .sparkLow, .sparkMid, .sparkHigh])
+        // 60 seconds in 6 cells: each cell is the maximum of 10 seconds.
+        let minute = (0..<60).map { Optional($0 < 50 ? 100 : 800) }
+        #expect(String(Sparkline.cells(minute, width: 6, maximum: 800, glyphs: glyphs).map(\.0)) == "▁▁▁▁▁█")
+        #expect(String(Sparkline.cells(history, width: 10, maximum: 800, glyphs: Glyphs(ascii: true)).map(\.0))
+                == " ..:=#")
+        #expect(Sparkline.cells([], width: 10, maximum: 0, glyphs: glyphs).isEmpty)
+        #expect(Sparkline.cells(history, width: 0, maximum: 800, glyphs: glyphs).isEmpty)
+    }
+}

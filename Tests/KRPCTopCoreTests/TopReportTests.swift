@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+@testable import KRPCTopCore
+
+@Suite("JSON report (--once --json)")
+struct TopReportTests {
+    static func object(_ snapshot: DashboardSnapshot) throws -> [String: Any] {
+        let text = try TopReport(snapshot).json()
+        let value = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        return try #require(value as? [String: Any])
+    }
+
+    @Test("the contract's keys, with states spelled healthy, half-open, broken")
+    func shape() throws {
+        let json = try Self.object(Fixtures.snapshot())
+        let contract: Set = [
+            "service", "method", "balancer", "zookeeper", "redis", "calls", "failures", "nodes", "events",
+        ]
+        #expect(contract.isSubset(of: Set(json.keys)))
+        #expect(json["service"] as? String == "UserServiceRpc")
+        #expect(json["method"] as? String == "Login")
+        #expect(json["balancer"] as? String == "round-robin")
+        #expect(json["zookeeper"] as? String == "connected")
+        #expect(json["redis"] as? String == "connected")
+        #expect(json["calls"] as? Int == 3500)
+        #expect(json["failures"] as? Int == 2)
+
+        let nodes = try #require(json["nodes"] as? [[String: Any]])
+        let nodeKeys: Set = [
+            "address", "state", "reason", "redis_calls", "calls", "errors", "p50_us", "p99_us", "fault",
+        ]
+        for node in nodes { #expect(nodeKeys.isSubset(of: Set(node.keys))) }
+        #expect(nodes.map { $0["address"] as? String } == ["127.0.0.1:8000", "127.0.0.1:9000", "127.0.0.1:10000"])
+        #expect(nodes.map { $0["state"] as? String } == ["healthy", "broken", "half-open"])
+        let broken = nodes[1]
+        #expect(broken["reason"] as? String == "5 consecutive failures: internal 'injected error'")
+        #expect(broken["redis_calls"] as? Int == 9876)
+        #expect(broken["calls"] as? Int == 1100)
+        #expect(broken["errors"] as? Int == 5)
+        #expect(broken["p50_us"] as? Int == 380)
+        #expect(broken["p99_us"] as? Int == 2400)
+        #expect(broken["fault"] as? String == "error")
+        #expect(broken["next_probe_ms"] as? Int == 1200)
+        #expect(broken["since_ms"] as? Int == 4200)
+        // Unknown values are null, never missing.
+        #expect(nodes[0]["reason"] is NSNull)
+        #expect(nodes[0]["fault"] is NSNull)
+
+        let events = try #require(json["events"] as? [[String: Any]])
+        let eventKeys: Set = ["time", "node", "from", "to", "reason"]
+        for event in events { #expect(eventKeys.isSubset(of: Set(event.keys))) }
+        #expect(events[0]["time"] as? String == "2026-11-24T12:03:06.000Z")
+        #expect(events[0]["node"] as? String == "127.0.0.1:9000")
+        #expect(events[0]["from"] as? String == "healthy")
+        #expect(events[0]["to"] as? String == "broken")
+        #expect(events[0]["kind"] as? String == "transition")
+        #expect(events[2]["node"] is NSNull && events[2]["from"] is NSNull && events[2]["to"] is NSNull)
+        #expect(events[2]["reason"] as? String == "connected")
+        #expect(events[2]["kind"] as? String == "zookeeper")
+    }
+
+    @Test("every state and kind spelled as the contract says")
+    func spellings() throws {
+        let t = Fixtures.t0
+        var snapshot = Fixtures.snapshot(events: [
+            DashboardEvent(time: t + 0.25, node: Fixtures.a10000, kind: .transition(from: .broken, to: .halfOpen)),
+            DashboardEvent(time: t, node: Fixtures.a10000, kind: .transition(from: .halfOpen, to: .healthy)),
+        ])
+        snapshot.zookeeper = .expired
+        snapshot.redis = .disabled
+        let json = try Self.object(snapshot)
+        #expect(json["zookeeper"] as? String == "expired")
+        #expect(json["redis"] as? String == "disabled")
+        let events = try #require(json["events"] as? [[String: Any]])
+        #expect(events.map { "\($0["from"] ?? "")>\($0["to"] ?? "")" } == ["broken>half-open", "half-open>healthy"])
+        #expect(events[0]["time"] as? String == "2026-11-24T12:03:04.250Z")
+    }
+
+    @Test("round trip, and stable, sorted output")
+    func roundTrip() throws {
+        let report = TopReport(Fixtures.snapshot())
+        let text = try report.json()
+        let decoded = try JSONDecoder().decode(TopReport.self, from: Data(text.utf8))
+        #expect(decoded == report)
+        #expect(try report.json() == text)
+        #expect(!(try report.json(pretty: false)).contains("\n"))
+    }
+
+    @Test("non-finite numbers become null instead of failing")
+    func nonFinite() throws {
+        var snapshot = Fixtures.snapshot()
+        snapshot.clusterQPS = .nan
+        snapshot.achievedRate = .infinity
+        let json = try Self.object(snapshot)
+        #expect(json["cluster_qps"] is NSNull)
+        #expect(json["rate_achieved"] as? Double == 0)
+    }
+}
