@@ -1,0 +1,108 @@
+import KRPCPolicy
+import NIOCore
+import Synchronization
+
+extension KRPCChannel {
+    private enum HedgeEvent: Sendable {
+        case attempt(Result<ByteBuffer, KRPCError>, FailureKind?)
+        case timer
+    }
+
+    /// The attempts of one hedged call: unstructured tasks, so an attempt that lost the race keeps
+    /// running to its own end and its outcome still reaches the node's breaker (a hanging node is
+    /// then found out by its timeouts even though callers never wait for it).
+    private final class AttemptTasks: Sendable {
+        private let tasks = Mutex<[Task<Void, Never>]>([])
+        func add(_ task: Task<Void, Never>) { self.tasks.withLock { $0.append(task) } }
+        func cancelAll() { self.tasks.withLock { $0.forEach { $0.cancel() } } }
+    }
+
+    /// A first attempt, then a hedge on another node each time the hedging delay passes without an
+    /// answer; a failure that counts is retried on another node. The first success wins.
+    func hedgedCall(_ request: Request) async -> Result<ByteBuffer, KRPCError> {
+        guard let first = self.state.withLock({ $0.pickFirst(hashKey: request.hashKey, now: .now) }) else {
+            return .failure(KRPCError(code: .unavailable, message: "no node serves \(self.key)"))
+        }
+        let (events, sink) = AsyncStream.makeStream(of: HedgeEvent.self)
+        let attempts = AttemptTasks()
+        let timer = Mutex<Task<Void, Never>?>(nil)
+        func launch(_ pick: ChannelState.Pick) {
+            attempts.add(Task {
+                let (result, kind) = await self.attempt(pick, request)
+                sink.yield(.attempt(result, kind))
+            })
+        }
+        func arm(at instant: ContinuousClock.Instant) {
+            let task = Task {
+                do { try await Task.sleep(until: instant, clock: .continuous) } catch { return }
+                sink.yield(.timer)
+            }
+            timer.withLock { $0?.cancel(); $0 = task }
+        }
+
+        var tried: Set<NodeAddress> = [first.address]
+        var pending = 1
+        var hedgesStarted = 0
+        var lastError = KRPCError(code: .unavailable, message: "no node serves \(self.key)")
+        launch(first)
+        if let due = self.configuration.hedging?.nextHedgeAt(startedAt: request.startedAt, extraAttemptsStarted: 0) {
+            arm(at: due)
+        }
+        defer {
+            timer.withLock { $0?.cancel() }
+            sink.finish()
+        }
+        return await withTaskCancellationHandler {
+            for await event in events {
+                switch event {
+                case .attempt(.success(let response), _):
+                    return .success(response)
+                case .attempt(.failure(let error), let kind):
+                    pending -= 1
+                    lastError = error
+                    guard let kind else { return .failure(error) }  // the caller's error: no other node does better
+                    let retry = self.state.withLock { s in
+                        s.pickRetry(
+                            after: kind, attemptsMade: tried.count, tried: tried, deadline: request.deadline,
+                            hashKey: request.hashKey, now: .now
+                        )
+                    }
+                    if let retry {
+                        tried.insert(retry.address)
+                        pending += 1
+                        launch(retry)
+                    } else if pending == 0 {
+                        return .failure(error)
+                    }
+                case .timer:
+                    guard pending > 0 else { continue }
+                    let step = self.state.withLock { s in
+                        s.pickHedge(
+                            startedAt: request.startedAt, hedgesStarted: hedgesStarted, tried: tried,
+                            deadline: request.deadline, hashKey: request.hashKey, now: .now
+                        )
+                    }
+                    switch step {
+                    case .hedge(let pick):
+                        hedgesStarted += 1
+                        tried.insert(pick.address)
+                        pending += 1
+                        launch(pick)
+                        if let next = self.configuration.hedging?.nextHedgeAt(
+                            startedAt: request.startedAt, extraAttemptsStarted: hedgesStarted
+                        ) {
+                            arm(at: next)
+                        }
+                    case .wait(let until):
+                        arm(at: until)
+                    case .stop:
+                        break
+                    }
+                }
+            }
+            return .failure(lastError)
+        } onCancel: {
+            attempts.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Histogram
+
+/// Recent latency of one node (or of the whole channel): per-second buckets for the last minute
+/// (sparkline, rates) and an HDR histogram over a rotating window for percentiles.
+///
+/// The histogram window is `histogramWindow` long: percentiles come from the window being filled
+/// when it has enough samples, else from the last complete one, so they track the present instead
+/// of being pinned by the first minutes of a long run.
+struct LatencyWindow: Sendable {
+    private struct Second: Sendable {
+        var index: Int64 = -1
+        var count = 0
+        var errors = 0
+        var sumMicros: UInt64 = 0
+    }
+
+    private var seconds = [Second](repeating: Second(), count: 60)
+    private var current: Histogram<UInt32>
+    private var previous: Histogram<UInt32>?
+    private var currentStartedAt: ContinuousClock.Instant
+    private let histogramWindow: Duration
+    private let origin: ContinuousClock.Instant
+
+    init(now: ContinuousClock.Instant, origin: ContinuousClock.Instant, histogramWindow: Duration = .seconds(30)) {
+        self.current = Self.makeHistogram()
+        self.currentStartedAt = now
+        self.histogramWindow = histogramWindow
+        self.origin = origin
+    }
+
+    private static func makeHistogram() -> Histogram<UInt32> {
+        // 1 µs … 120 s at two significant digits: a few KB, percentiles in microseconds.
+        Histogram<UInt32>(lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .two)
+    }
+
+    private func secondIndex(_ now: ContinuousClock.Instant) -> Int64 {
+        (now - self.origin).components.seconds
+    }
+
+    /// Counts one attempt that ended at `now`; `latency` for successes.
+    mutating func record(latency: Duration?, now: ContinuousClock.Instant) {
+        let index = self.secondIndex(now)
+        let slot = Int(index % 60)
+        if self.seconds[slot].index != index { self.seconds[slot] = Second(index: index) }
+        self.seconds[slot].count += 1
+        if let latency {
+            let micros = UInt64(max(1, min(120_000_000, latency.components.seconds * 1_000_000
+                + latency.components.attoseconds / 1_000_000_000_000)))
+            self.seconds[slot].sumMicros += micros
+            self.rotateIfDue(now: now)
+            _ = self.current.record(micros)
+        } else {
+            self.seconds[slot].errors += 1
+        }
+    }
+
+    private mutating func rotateIfDue(now: ContinuousClock.Instant) {
+        guard now - self.currentStartedAt >= self.histogramWindow else { return }
+        self.previous = self.current
+        self.current = Self.makeHistogram()
+        self.currentStartedAt = now
+    }
+
+    /// p50/p99 of the recent window.
+    func summary(now: ContinuousClock.Instant) -> LatencySummary {
+        var source = self.current
+        if now - self.currentStartedAt >= self.histogramWindow * 2 {
+            return .empty  // nothing recorded for two windows: no recent latency to show
+        }
+        if source.totalCount < 20, let previous = self.previous, previous.totalCount > source.totalCount {
+            source = previous
+        }
+        guard source.totalCount > 0 else { return .empty }
+        return LatencySummary(
+            count: Int(source.totalCount),
+            p50Micros: Int(source.valueAtPercentile(50)),
+            p99Micros: Int(source.valueAtPercentile(99))
+        )
+    }
+
+    /// Per-second (mean latency µs, attempts) of the last `count` complete seconds, oldest first.
+    func perSecond(now: ContinuousClock.Instant, count: Int = 60) -> (latency: [Double], attempts: [Int]) {
+        let last = self.secondIndex(now) - 1  // the current second is still filling
+        var latency: [Double] = []
+        var attempts: [Int] = []
+        latency.reserveCapacity(count)
+        attempts.reserveCapacity(count)
+        for i in stride(from: last - Int64(count) + 1, through: last, by: 1) where i >= 0 {
+            let s = self.seconds[Int(i % 60)]
+            if s.index == i {
+                let ok = s.count - s.errors
+                latency.append(ok > 0 ? Double(s.sumMicros) / Double(ok) : 0)
+                attempts.append(s.count)
+            } else {
+                latency.append(0)
+                attempts.append(0)
+            }
+        }
+        return (latency, attempts)
+    }
+}
