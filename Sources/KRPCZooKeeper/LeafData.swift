@@ -27,7 +27,7 @@ enum LeafData {
             "\"pid\":\(instance.pid ?? pid)",
             "\"started_at\":\(instance.startedAt ?? startedAt)",
             "\"version\":\(jsonString(instance.version ?? defaultVersion))",
-        ]
+        ] + (instance.faultInjection.map { ["\"fault_injection\":\($0)"] } ?? [])
         return Array("{\(fields.joined(separator: ","))}".utf8)
     }
 
@@ -64,7 +64,8 @@ enum LeafData {
                 weight: weight,
                 pid: document.pid,
                 startedAt: document.startedAt,
-                version: document.version
+                version: document.version,
+                faultInjection: document.faultInjection
             )
         )
     }
@@ -76,10 +77,12 @@ enum LeafData {
         var pid: Int?
         var startedAt: Int64?
         var version: String?
+        var faultInjection: Bool?
 
         enum CodingKeys: String, CodingKey {
             case host, port, weight, pid, version
             case startedAt = "started_at"
+            case faultInjection = "fault_injection"
         }
 
         init(from decoder: any Decoder) throws {
@@ -97,6 +100,7 @@ enum LeafData {
                 }
                 self.startedAt = Int64(seconds)
             }
+            self.faultInjection = try? c.decodeIfPresent(Bool.self, forKey: .faultInjection)
             // The version may be written as a string or a number.
             if let text = try? c.decodeIfPresent(String.self, forKey: .version) {
                 self.version = text

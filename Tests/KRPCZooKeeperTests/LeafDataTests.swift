@@ -36,6 +36,17 @@ struct LeafDataTests {
         #expect(instance == ServiceInstance(address: .local(8000)))
     }
 
+    @Test("whether the server honors fault keys is published as fault_injection and read back")
+    func faultInjectionFlag() throws {
+        let instance = ServiceInstance(address: .local(8000), pid: 1, startedAt: 2, version: "v", faultInjection: true)
+        let data = LeafData.encode(instance, pid: 1, startedAt: 2)
+        #expect(String(decoding: data, as: UTF8.self).hasSuffix(",\"fault_injection\":true}"))
+        #expect(try LeafData.decode(name: "127.0.0.1:8000", data: data).get().faultInjection == true)
+        // Absent (the seed, older servers): unknown, not false.
+        let bare = LeafData.encode(ServiceInstance(address: .local(8000)), pid: 1, startedAt: 2)
+        #expect(try LeafData.decode(name: "127.0.0.1:8000", data: bare).get().faultInjection == nil)
+    }
+
     @Test("JSON with unknown fields, a fractional start time or a numeric version is accepted")
     func lenientJSON() throws {
         let data = Array(#" {"weight":2,"started_at":1.5e9,"version":2,"zone":"eu"}"#.utf8)
