@@ -18,7 +18,7 @@ struct ScenarioEndToEndTests {
         let root = "/krpc-e2e-\(UUID().uuidString.prefix(8))"
         var servers: [ChildProcess] = []
         var nodes: [String] = []
-        defer { servers.forEach { $0.terminate() } }
+        defer { servers.forEach { $0.kill() } }
         for _ in 0..<3 {
             let port = TCPProbe.freePort()
             let server = try ChildProcess(
@@ -36,6 +36,7 @@ struct ScenarioEndToEndTests {
             }
         }
         try await body(zk, redis, root, nodes)
+        for server in servers { await server.stop() }  // graceful: deregister, drain, flush
     }
 
     static func run(_ scenario: String, zk: String, redis: String, root: String, nodes: [String]) async throws -> (Int32?, String) {

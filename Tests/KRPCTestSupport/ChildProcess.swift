@@ -88,7 +88,7 @@ public final class ChildProcess: Sendable {
 
     /// Sends `signal` to the process group.
     public func signal(_ signal: Int32) {
-        if self.isRunning { kill(-self.pid, signal) }
+        if self.isRunning { Glibc.kill(-self.pid, signal) }
     }
 
     /// SIGTERM, then waits up to `grace` for exit, then SIGKILL. Returns once it has exited.
@@ -101,6 +101,26 @@ public final class ChildProcess: Sendable {
             self.signal(SIGKILL)
             while self.isRunning { usleep(10_000) }
         }
+    }
+
+    /// SIGKILL to the process group, then reaps it: immediate.
+    public func kill() {
+        guard self.isRunning else { return }
+        self.signal(SIGKILL)
+        var status: Int32 = 0
+        if waitpid(self.pid, &status, 0) == self.pid { self.exitStatus.value = status }
+    }
+
+    /// SIGTERM, then waits (sleeping, never blocking a thread) up to `grace` for exit, then SIGKILL.
+    /// Prefer it to ``terminate(grace:)`` in async code: the concurrency pool has 2 threads here.
+    public func stop(grace: Duration = .seconds(5)) async {
+        guard self.isRunning else { return }
+        self.signal(SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while self.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        self.kill()
     }
 
     /// Waits (polling, non-blocking for the pool) until the process exits or `timeout` passes.
@@ -124,7 +144,7 @@ public final class ChildProcess: Sendable {
         if self.exitStatus.value == nil {
             var status: Int32 = 0
             if waitpid(self.pid, &status, WNOHANG) == 0 {
-                kill(-self.pid, SIGKILL)
+                Glibc.kill(-self.pid, SIGKILL)
                 waitpid(self.pid, &status, 0)
             }
         }
