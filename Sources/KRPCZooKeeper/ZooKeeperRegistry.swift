@@ -257,7 +257,12 @@ public final class ZooKeeperRegistry: ServiceRegistry {
         for await event in client.events() {
             switch event {
             case .session(.connecting):
-                self.setState(everConnected ? .disconnected : .connecting, client: client)
+                if self.setState(everConnected ? .disconnected : .connecting, client: client), everConnected {
+                    self.logger.info(
+                        "zookeeper connection lost; keeping the last known membership while reconnecting",
+                        metadata: ["zk.servers": "\(self.configuration.connectionString)"]
+                    )
+                }
             case .session(.connected), .session(.connectedReadOnly):
                 let reconnect = everConnected
                 everConnected = true
@@ -294,11 +299,14 @@ public final class ZooKeeperRegistry: ServiceRegistry {
     }
 
     /// Sets the registry state (only on behalf of the current client) and tells the subscribers.
-    private func setState(_ new: RegistryState, client: ZooKeeperClient) {
+    /// - Returns: whether the state changed.
+    @discardableResult
+    private func setState(_ new: RegistryState, client: ZooKeeperClient) -> Bool {
         self.shared.withLock { state in
-            guard !state.closed, state.client === client, state.registryState != new else { return }
+            guard !state.closed, state.client === client, state.registryState != new else { return false }
             state.registryState = new
             for continuation in state.stateSubscribers.values { continuation.yield(new) }
+            return true
         }
     }
 

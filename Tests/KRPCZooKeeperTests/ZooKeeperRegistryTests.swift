@@ -115,7 +115,8 @@ struct ZooKeeperRegistryTests {
             let address = try sharedZooKeeper()
             let root = uniqueRoot("expiry")
             let node = NodeAddress.local(8000)
-            let server = try ZooKeeperRegistry.forTest(address, root: root, sessionTimeout: .seconds(4))
+            let relay = try TCPProxy(upstream: address)
+            let server = try ZooKeeperRegistry.forTest(relay.address, root: root, sessionTimeout: .seconds(4))
             let watcher = try ZooKeeperRegistry.forTest(address, root: root)
             let probe = try await connectedClient(address)
             cleanup.add { await server.close(); await watcher.close(); await probe.close() }
@@ -126,7 +127,9 @@ struct ZooKeeperRegistryTests {
             let states = StateRecorder(server.stateUpdates())
             let old = try #require(server.sessionCredentials)
 
-            // A second handle on the same session, then closed: ZooKeeper ends the session.
+            // A second handle on the same session, then closed: ZooKeeper ends the session. The server is cut
+            // off meanwhile, so it cannot take the session back before the close arrives.
+            relay.cut()
             let intruder = try await ZooKeeperClient(
                 configuration: .init(connectionString: address, sessionTimeout: .seconds(4), session: old),
                 logger: LogRecorder().logger
@@ -134,13 +137,17 @@ struct ZooKeeperRegistryTests {
             try await intruder.waitUntilConnected(timeout: .seconds(10))
             #expect(intruder.sessionCredentials?.id == old.id)
             await intruder.close()
+            try await membership.waitFor([], timeout: .seconds(10), "the expired session's leaf removed")
+            relay.restore()
 
             let leaf = try server.layout.leafPath(self.key, node)
-            try await waitUntil("the server to re-register on a new session", timeout: .seconds(10)) {
+            try await waitUntil("the server to re-register on a new session (states: \(states.all))", timeout: .seconds(10)) {
                 guard let owner = try await probe.exists(leaf)?.ephemeralOwner else { return false }
                 return owner != old.id && owner == server.sessionCredentials?.id
             }
-            #expect(states.all.contains(.expired))
+            try await waitUntil("the state stream to report the expiry", timeout: .seconds(10)) {
+                states.all.contains(.expired)
+            }
             try await waitUntil("the server to report connected", timeout: .seconds(10)) { server.state == .connected }
             try await membership.waitFor([node], timeout: .seconds(10), "listed again")
         }
@@ -263,8 +270,11 @@ struct ZooKeeperRegistryTests {
             #expect(json["version"] as? String == "9.9")
             #expect(try await probe.exists(root)?.isEphemeral == false, "parents are persistent")
 
-            // Registering again with a new weight updates the data in place.
+            // Registering again with a new weight updates the data in place, and watchers see it.
+            let membership = SnapshotRecorder(server.discover(self.key))
+            try await waitUntil("weight 7 listed", timeout: .seconds(10)) { membership.latest?.map(\.weight) == [7] }
             try await server.register(ServiceInstance(address: .local(8000), weight: 1), under: [self.key])
+            try await waitUntil("weight 1 listed", timeout: .seconds(10)) { membership.latest?.map(\.weight) == [1] }
             let updated = try JSONSerialization.jsonObject(with: Data(try await probe.get("\(root)/UserServiceRpc/Login/127.0.0.1:8000").data))
             #expect((updated as? [String: Any])?["weight"] as? Int == 1)
         }
@@ -308,9 +318,13 @@ struct ZooKeeperRegistryTests {
             let leaf = try registry.layout.leafPath(self.key, .local(8000))
             #expect(try await probe.exists(leaf) != nil)
 
-            let discovery = Task { var n = 0; for await _ in registry.discover(self.key) { n += 1 }; return n }
-            let states = Task { var seen: [RegistryState] = []; for await s in registry.stateUpdates() { seen.append(s) }; return seen }
-            try await waitUntil("subscribed", timeout: .seconds(10)) { registry.subscriberCount(for: self.key) == 1 }
+            let snapshots = registry.discover(self.key)
+            let stateUpdates = registry.stateUpdates()
+            let discovery = Task { var n = 0; for await _ in snapshots { n += 1 }; return n }
+            let states = Task { var seen: [RegistryState] = []; for await s in stateUpdates { seen.append(s) }; return seen }
+            try await waitUntil("subscribed and listed", timeout: .seconds(10)) {
+                registry.subscriberCount(for: self.key) == 1 && registry.publishedSnapshotCount(for: self.key) == 1
+            }
             await registry.close()
             #expect(await discovery.value >= 1)
             #expect(await states.value.first == .connected)
@@ -336,6 +350,15 @@ struct ZooKeeperRegistryTests {
             let leaf = try server.layout.leafPath(self.key, .local(8000))
             try await expectCode(.noAuth) { try await anonymous.delete(leaf) }
             try await expectCode(.noAuth) { _ = try await anonymous.set(leaf, data: []) }
+            let methodPath = try server.layout.methodPath(self.key)
+            try await expectCode(.noAuth) { _ = try await anonymous.create("\(methodPath)/127.0.0.1:9999") }
+            #expect(try await anonymous.exists(leaf) != nil)
+
+            // Another server with the same credentials may register there.
+            let colleague = try ZooKeeperRegistry.forTest(address, root: root, authentication: credentials)
+            cleanup.add { await colleague.close() }
+            try await colleague.register(ServiceInstance(address: .local(9000)), under: [self.key])
+            try await membership.waitFor([.local(8000), .local(9000)], timeout: .seconds(10), "both listed")
         }
     }
 
