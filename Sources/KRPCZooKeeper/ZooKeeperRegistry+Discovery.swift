@@ -173,7 +173,9 @@ extension ZooKeeperRegistry {
                 names = try await client.children(path, watch: true)
             } catch let error as ZooKeeperError where error.code == .noNode {
                 // No server registered yet: watch for the method node's creation.
-                names = try await client.exists(path, watch: true) == nil ? [] : try await client.children(path, watch: true)
+                names =
+                    try await client.exists(path, watch: true) == nil
+                    ? [] : try await client.children(path, watch: true)
             }
             let leaves = try await withThrowingTaskGroup(of: (String, [UInt8])?.self) { group in
                 for name in names {
