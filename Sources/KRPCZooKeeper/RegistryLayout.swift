@@ -14,7 +14,8 @@ public struct RegistryLayout: Hashable, Sendable {
             guard root.hasPrefix("/"), !root.hasSuffix("/") else {
                 throw ZooKeeperError(
                     code: .invalidConfiguration,
-                    message: "root must be empty or an absolute path without a trailing slash, e.g. /krpc (got \"\(root)\")"
+                    message:
+                        "root must be empty or an absolute path without a trailing slash, e.g. /krpc (got \"\(root)\")"
                 )
             }
             for component in root.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {

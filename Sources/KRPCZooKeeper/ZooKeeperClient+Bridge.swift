@@ -1,12 +1,12 @@
+internal import CZooKeeper
 // The bridge between the C client's threads and Swift: the handle, the watcher context, the table of
 // requests in flight, and the C callbacks. Callbacks run on the library's completion thread; they copy what
 // they need out of the C pointers, then resume a continuation or yield into AsyncStreams, nothing else.
 import Logging
 import Synchronization
-internal import CZooKeeper
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `zhandle_t *`.
@@ -170,7 +170,8 @@ final class ZooKeeperEventHub: Sendable {
 
     /// From the C thread. Repeated identical states (the C client reports `connecting` on every failed
     /// attempt) are yielded once.
-    func deliverSession(_ session: ZooKeeperSessionState, credentials: ZooKeeperSessionCredentials?, timeout: Duration?) {
+    func deliverSession(_ session: ZooKeeperSessionState, credentials: ZooKeeperSessionCredentials?, timeout: Duration?)
+    {
         self.state.withLock { state in
             guard !state.finished, !state.session.isTerminal else { return }
             if let credentials { state.credentials = credentials }
@@ -294,7 +295,8 @@ final class PendingOperations: Sendable {
             return Array(state.operations.values)
         }
         for op in remaining {
-            op.resume(.failure(ZooKeeperError(code: .closing, message: "\(op.operation): client closed", path: op.path)))
+            op.resume(
+                .failure(ZooKeeperError(code: .closing, message: "\(op.operation): client closed", path: op.path)))
         }
     }
 }

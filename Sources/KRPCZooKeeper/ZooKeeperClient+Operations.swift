@@ -1,7 +1,7 @@
 internal import CZooKeeper
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension ZooKeeperClient {
@@ -74,7 +74,8 @@ extension ZooKeeperClient {
     }
 
     /// The node's data and stat.
-    /// - Parameter watch: leave a watch for ``ZooKeeperNodeEventKind/dataChanged`` / ``ZooKeeperNodeEventKind/deleted``.
+    /// - Parameter watch: leave a watch for ``ZooKeeperNodeEventKind/dataChanged`` or
+    ///   ``ZooKeeperNodeEventKind/deleted``.
     /// - Throws: ``ZooKeeperError`` (``ZooKeeperError/Code/noNode`` when it does not exist).
     public func get(_ path: String, watch: Bool = false) async throws -> (data: [UInt8], stat: ZooKeeperStat) {
         let value = try await self.submit("get", path: path) { zh, context in
@@ -92,7 +93,8 @@ extension ZooKeeperClient {
             path.withCString { cPath in
                 data.withUnsafeBufferPointer { bytes in
                     bytes.withMemoryRebound(to: CChar.self) { chars in
-                        zoo_aset(zh, cPath, chars.baseAddress, Int32(chars.count), version ?? -1, statCompletion, context)
+                        zoo_aset(
+                            zh, cPath, chars.baseAddress, Int32(chars.count), version ?? -1, statCompletion, context)
                     }
                 }
             }
@@ -102,7 +104,8 @@ extension ZooKeeperClient {
     }
 
     /// The names (not paths) of the node's children, in no particular order.
-    /// - Parameter watch: leave a watch for ``ZooKeeperNodeEventKind/childrenChanged`` / ``ZooKeeperNodeEventKind/deleted``.
+    /// - Parameter watch: leave a watch for ``ZooKeeperNodeEventKind/childrenChanged`` or
+    ///   ``ZooKeeperNodeEventKind/deleted``.
     /// - Throws: ``ZooKeeperError`` (``ZooKeeperError/Code/noNode`` when it does not exist).
     public func children(_ path: String, watch: Bool = false) async throws -> [String] {
         let value = try await self.submit("get children", path: path) { zh, context in
@@ -139,7 +142,7 @@ private func withACL<R>(_ acl: ZooKeeperACL, _ body: (UnsafePointer<ACL_vector>)
         return body(czk_open_acl_unsafe())
     case .creatorAllAnyoneRead:
         let strings = [strdup("auth"), strdup(""), strdup("world"), strdup("anyone")]
-        defer { strings.forEach { free($0) } }
+        defer { for string in strings { free(string) } }
         var entries = [
             ACL(perms: ZOO_PERM_ALL, id: Id(scheme: strings[0], id: strings[1])),
             ACL(perms: ZOO_PERM_READ, id: Id(scheme: strings[2], id: strings[3])),

@@ -1,10 +1,10 @@
+internal import CZooKeeper
 import Dispatch
 public import Logging
 import Synchronization
-internal import CZooKeeper
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One ZooKeeper session over the multi-threaded C client (`libzookeeper_mt`), with an async/await API.
@@ -94,7 +94,8 @@ public final class ZooKeeperClient: Sendable {
         let timeout = configuration.sessionTimeout.zooKeeperMilliseconds
         let created: Result<ZooKeeperHandle, ZooKeeperError> = await withCheckedContinuation { continuation in
             queue.async {
-                continuation.resume(returning: ZooKeeperHandle.make(configuration: configuration, timeout: timeout, hub: hub))
+                continuation.resume(
+                    returning: ZooKeeperHandle.make(configuration: configuration, timeout: timeout, hub: hub))
             }
         }
         let handle: ZooKeeperHandle
@@ -109,7 +110,9 @@ public final class ZooKeeperClient: Sendable {
             let cert = "\(auth.user):\(auth.password)"
             // Queued now, sent on connect and again after every reconnect by the C client. A rejection
             // shows up as the session state `.authenticationFailed`.
-            let rc = cert.withCString { zoo_add_auth(handle.raw, "digest", $0, Int32(strlen($0)), ignoreCompletion, nil) }
+            let rc = cert.withCString {
+                zoo_add_auth(handle.raw, "digest", $0, Int32(strlen($0)), ignoreCompletion, nil)
+            }
             if rc != ZOK.rawValue {
                 await self.close()
                 throw ZooKeeperError(returnCode: rc, path: nil, operation: "add digest authentication")
@@ -117,14 +120,20 @@ public final class ZooKeeperClient: Sendable {
         }
         self.logger.debug(
             "zookeeper handle created",
-            metadata: ["zk.servers": "\(configuration.connectionString)", "zk.session_timeout": "\(configuration.sessionTimeout)"]
+            metadata: [
+                "zk.servers": "\(configuration.connectionString)",
+                "zk.session_timeout": "\(configuration.sessionTimeout)",
+            ]
         )
     }
 
     deinit {
         // A client dropped without close(): close the handle off-pool. The hub (the watcher's context) and
         // the pending table stay alive in the closure until zookeeper_close has returned.
-        if let handle = self.handle.withLock({ h -> ZooKeeperHandle? in defer { h = nil }; return h }) {
+        if let handle = self.handle.withLock({ h -> ZooKeeperHandle? in
+            defer { h = nil }
+            return h
+        }) {
             let hub = self.hub
             let pending = self.pending
             let sink = self.logSink
@@ -189,7 +198,12 @@ public final class ZooKeeperClient: Sendable {
     /// When not connected at that moment, the server is not told and the session lives on until it times out
     /// (as with a crashed process). Calling it again does nothing.
     public func close() async {
-        guard let handle = self.handle.withLock({ h -> ZooKeeperHandle? in defer { h = nil }; return h }) else { return }
+        guard
+            let handle = self.handle.withLock({ h -> ZooKeeperHandle? in
+                defer { h = nil }
+                return h
+            })
+        else { return }
         let credentials = self.hub.credentials
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             self.blockingQueue.async {
@@ -201,7 +215,8 @@ public final class ZooKeeperClient: Sendable {
         self.pending.failAll()
         self.hub.finish()
         ZooKeeperLibrary.removeSink(self.logSink)
-        self.logger.debug("zookeeper session closed", metadata: ["zk.session": "\(credentials.map { "\($0)" } ?? "none")"])
+        self.logger.debug(
+            "zookeeper session closed", metadata: ["zk.session": "\(credentials.map { "\($0)" } ?? "none")"])
     }
 }
 

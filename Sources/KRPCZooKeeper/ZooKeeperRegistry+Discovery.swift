@@ -76,20 +76,24 @@ extension ZooKeeperRegistry {
         }
     }
 
-    /// A watch fired: note the activity (for the debounce) and re-arm at once, so a burst keeps being seen.
+    /// A watch fired: note the activity (for the debounce). A child or existence watch on the method node is
+    /// re-armed at once, so a burst keeps being seen; a leaf's data watch is re-armed by the refresh.
     func nodeChanged(_ kind: ZooKeeperNodeEventKind, path: String, client: ZooKeeperClient) {
-        switch kind {
-        case .childrenChanged, .created, .deleted: break
-        case .dataChanged, .watchRemoved: return
-        }
-        guard let key = self.shared.withLock({ $0.pathToKey[path] }) else { return }
-        self.scheduleRefresh(key, immediately: false)
-        Task {
-            do {
-                _ = try await client.children(path, watch: true)
-            } catch let error as ZooKeeperError where error.code == .noNode {
-                _ = try? await client.exists(path, watch: true)
-            } catch {}
+        guard kind != .watchRemoved else { return }
+        let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        let (methodKey, leafKey) = self.shared.withLock { ($0.pathToKey[path], $0.pathToKey[parent]) }
+        if let key = methodKey {
+            guard kind != .dataChanged else { return }
+            self.scheduleRefresh(key, immediately: false)
+            Task {
+                do {
+                    _ = try await client.children(path, watch: true)
+                } catch let error as ZooKeeperError where error.code == .noNode {
+                    _ = try? await client.exists(path, watch: true)
+                } catch {}
+            }
+        } else if let key = leafKey, kind == .dataChanged {
+            self.scheduleRefresh(key, immediately: false)  // a server re-registered with another weight
         }
     }
 
@@ -169,13 +173,16 @@ extension ZooKeeperRegistry {
                 names = try await client.children(path, watch: true)
             } catch let error as ZooKeeperError where error.code == .noNode {
                 // No server registered yet: watch for the method node's creation.
-                names = try await client.exists(path, watch: true) == nil ? [] : try await client.children(path, watch: true)
+                names =
+                    try await client.exists(path, watch: true) == nil
+                    ? [] : try await client.children(path, watch: true)
             }
             let leaves = try await withThrowingTaskGroup(of: (String, [UInt8])?.self) { group in
                 for name in names {
                     group.addTask {
                         do {
-                            return (name, try await client.get("\(path)/\(name)").data)
+                            // A data watch too: a weight change shows up without a membership change.
+                            return (name, try await client.get("\(path)/\(name)", watch: true).data)
                         } catch let error as ZooKeeperError where error.code == .noNode {
                             return nil  // gone between the listing and the read
                         }

@@ -24,9 +24,8 @@ extension ZooKeeperRegistry {
             state.registrations[instance.address] = registration
             state.orphans.subtract(paths)
         }
-        let client = try await self.connectedClient(within: self.configuration.operationTimeout)
-        try await self.gate.withGate {
-            try await self.publish(instance.address, on: client)
+        try await self.withConnectedClient { client in
+            try await self.gate.withGate { try await self.publish(instance.address, on: client) }
         }
     }
 
@@ -45,9 +44,24 @@ extension ZooKeeperRegistry {
             return paths
         }
         guard !paths.isEmpty else { return }
-        let client = try await self.connectedClient(within: self.configuration.operationTimeout)
-        try await self.gate.withGate {
-            try await self.removeOrphans(paths, on: client)
+        try await self.withConnectedClient { client in
+            try await self.gate.withGate { try await self.removeOrphans(paths, on: client) }
+        }
+    }
+
+    /// Runs `body` with a connected client; when the connection or the session is lost meanwhile, runs it again
+    /// on the next connected one, until ``Configuration/operationTimeout`` has passed since the call.
+    private func withConnectedClient(_ body: (ZooKeeperClient) async throws -> Void) async throws {
+        let deadline = ContinuousClock.now + self.configuration.operationTimeout
+        while true {
+            let client = try await self.connectedClient(within: max(deadline - ContinuousClock.now, .zero))
+            do {
+                return try await body(client)
+            } catch let error as ZooKeeperError where error.code.isConnectionProblem {
+                guard ContinuousClock.now < deadline else { throw error }
+                // The state changes shortly after the client noticed; do not spin on the stale client.
+                try await Task.sleep(for: .milliseconds(50))
+            }
         }
     }
 
@@ -59,13 +73,16 @@ extension ZooKeeperRegistry {
             do {
                 try await self.gate.withGate {
                     guard self.connectedClient() === client else { return }
-                    let (addresses, orphans) = self.shared.withLock { (Array($0.registrations.keys), Array($0.orphans)) }
+                    let (addresses, orphans) = self.shared.withLock {
+                        (Array($0.registrations.keys), Array($0.orphans))
+                    }
                     try await self.removeOrphans(orphans, on: client)
                     for address in addresses { try await self.publish(address, on: client) }
                 }
                 return
             } catch let error as ZooKeeperError where error.code.isConnectionProblem {
-                self.logger.debug("re-registration interrupted; will run again on reconnect", metadata: ["error": "\(error)"])
+                self.logger.debug(
+                    "re-registration interrupted; will run again on reconnect", metadata: ["error": "\(error)"])
                 return
             } catch {
                 self.logger.info(
@@ -122,7 +139,9 @@ extension ZooKeeperRegistry {
                 guard let stat = try await client.exists(path) else { continue }
                 if stat.ephemeralOwner == session {
                     let current = try await client.get(path)
-                    if current.data != data { _ = try await client.set(path, data: data, version: current.stat.version) }
+                    if current.data != data {
+                        _ = try await client.set(path, data: data, version: current.stat.version)
+                    }
                     return
                 }
                 // The seed's bug: a leaf left by an earlier session (this server before a quick restart) would

@@ -4,9 +4,9 @@ public import Logging
 import Synchronization
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A ``ServiceRegistry`` on ZooKeeper: servers publish ephemeral leaves, clients watch them.
@@ -179,7 +179,8 @@ public final class ZooKeeperRegistry: ServiceRegistry {
     }
 
     /// Closes the session (ZooKeeper removes this registry's leaves at once), stops watching, and finishes
-    /// every ``discover(_:)`` and ``stateUpdates()`` stream. Calling it again does nothing.
+    /// every ``discover(_:)`` and ``stateUpdates()`` stream (the state ends as `disconnected`). Calling it
+    /// again does nothing.
     public func close() async {
         let (task, wasClosed) = self.shared.withLock { state in
             defer { state.closed = true }
@@ -194,11 +195,16 @@ public final class ZooKeeperRegistry: ServiceRegistry {
                 state.pathToKey = [:]
                 state.stateSubscribers = [:]
             }
+            // No session any more: say so last, then the streams end.
+            if state.registryState != .disconnected {
+                state.registryState = .disconnected
+                for continuation in state.stateSubscribers.values { continuation.yield(.disconnected) }
+            }
             return (Array(state.groups.values), Array(state.stateSubscribers.values))
         }
         // Outside the lock: finish() runs onTermination, which takes it.
-        for group in groups { group.subscribers.values.forEach { $0.finish() } }
-        stateSubscribers.forEach { $0.finish() }
+        for continuation in groups.flatMap(\.subscribers.values) { continuation.finish() }
+        for continuation in stateSubscribers { continuation.finish() }
         self.logger.debug("zookeeper registry closed")
     }
 
@@ -257,7 +263,12 @@ public final class ZooKeeperRegistry: ServiceRegistry {
         for await event in client.events() {
             switch event {
             case .session(.connecting):
-                self.setState(everConnected ? .disconnected : .connecting, client: client)
+                if self.setState(everConnected ? .disconnected : .connecting, client: client), everConnected {
+                    self.logger.info(
+                        "zookeeper connection lost; keeping the last known membership while reconnecting",
+                        metadata: ["zk.servers": "\(self.configuration.connectionString)"]
+                    )
+                }
             case .session(.connected), .session(.connectedReadOnly):
                 let reconnect = everConnected
                 everConnected = true
@@ -294,11 +305,14 @@ public final class ZooKeeperRegistry: ServiceRegistry {
     }
 
     /// Sets the registry state (only on behalf of the current client) and tells the subscribers.
-    private func setState(_ new: RegistryState, client: ZooKeeperClient) {
+    /// - Returns: whether the state changed.
+    @discardableResult
+    private func setState(_ new: RegistryState, client: ZooKeeperClient) -> Bool {
         self.shared.withLock { state in
-            guard !state.closed, state.client === client, state.registryState != new else { return }
+            guard !state.closed, state.client === client, state.registryState != new else { return false }
             state.registryState = new
             for continuation in state.stateSubscribers.values { continuation.yield(new) }
+            return true
         }
     }
 
@@ -317,6 +331,12 @@ public final class ZooKeeperRegistry: ServiceRegistry {
     /// Waits (up to `timeout`) for a connected session.
     func connectedClient(within timeout: Duration) async throws -> ZooKeeperClient {
         if let client = self.connectedClient() { return client }
+        guard timeout > .zero else {
+            throw ZooKeeperError(
+                code: .connectionLoss,
+                message: "no ZooKeeper session at \(self.configuration.connectionString) in time"
+            )
+        }
         let updates = self.stateUpdates()
         let client = try await withThrowingTaskGroup(of: ZooKeeperClient?.self) { group in
             group.addTask {

@@ -9,20 +9,27 @@ import Testing
 struct LeafDataTests {
     @Test("a registration is written as the documented JSON document, fields in order")
     func encodesDocumentedJSON() throws {
-        let instance = ServiceInstance(address: .local(8000), weight: 3, pid: 42, startedAt: 1_700_000_000, version: "1.2")
+        let instance = ServiceInstance(
+            address: .local(8000), weight: 3, pid: 42, startedAt: 1_700_000_000, version: "1.2")
         let text = String(decoding: LeafData.encode(instance, pid: 1, startedAt: 2), as: UTF8.self)
-        #expect(text == #"{"host":"127.0.0.1","port":8000,"weight":3,"pid":42,"started_at":1700000000,"version":"1.2"}"#)
+        #expect(
+            text == #"{"host":"127.0.0.1","port":8000,"weight":3,"pid":42,"started_at":1700000000,"version":"1.2"}"#)
     }
 
     @Test("missing pid, start time and version are filled in from the process")
     func fillsDefaults() throws {
-        let text = String(decoding: LeafData.encode(ServiceInstance(address: .local(9)), pid: 7, startedAt: 11), as: UTF8.self)
-        #expect(text == #"{"host":"127.0.0.1","port":9,"weight":1,"pid":7,"started_at":11,"version":"\#(LeafData.defaultVersion)"}"#)
+        let text = String(
+            decoding: LeafData.encode(ServiceInstance(address: .local(9)), pid: 7, startedAt: 11), as: UTF8.self)
+        let expected =
+            #"{"host":"127.0.0.1","port":9,"weight":1,"pid":7,"started_at":11,"version":"#
+            + #""\#(LeafData.defaultVersion)"}"#
+        #expect(text == expected)
     }
 
     @Test("what is written is read back")
     func roundTrip() throws {
-        let instance = ServiceInstance(address: NodeAddress(host: "::1", port: 10000), weight: 0, pid: 5, startedAt: 6, version: "v\"1\\")
+        let instance = ServiceInstance(
+            address: NodeAddress(host: "::1", port: 10000), weight: 0, pid: 5, startedAt: 6, version: "v\"1\\")
         let data = LeafData.encode(instance, pid: 1, startedAt: 2)
         #expect(try LeafData.decode(name: "[::1]:10000", data: data).get() == instance)
     }
@@ -51,7 +58,10 @@ struct LeafDataTests {
     func lenientJSON() throws {
         let data = Array(#" {"weight":2,"started_at":1.5e9,"version":2,"zone":"eu"}"#.utf8)
         let instance = try LeafData.decode(name: "h:1", data: data).get()
-        #expect(instance == ServiceInstance(address: NodeAddress(host: "h", port: 1), weight: 2, startedAt: 1_500_000_000, version: "2"))
+        #expect(
+            instance
+                == ServiceInstance(
+                    address: NodeAddress(host: "h", port: 1), weight: 2, startedAt: 1_500_000_000, version: "2"))
     }
 
     @Test(

@@ -2,12 +2,12 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
-/// A TCP relay on 127.0.0.1 in front of a server, for simulating a crashed client: ``cut()`` drops every
-/// connection and refuses new ones, so the client's session is left behind on the server exactly as when
-/// its process dies (no close-session request ever arrives).
+/// A TCP relay on 127.0.0.1 in front of a server, for partitioning a client from it: ``cut()`` drops every
+/// connection and refuses new ones (the client's session is left behind on the server exactly as when its
+/// process dies: no close-session request ever arrives), ``restore()`` lets connections through again.
 ///
 /// Blocking sockets on dedicated threads (never the Swift concurrency pool).
 final class TCPProxy: Sendable {
@@ -15,7 +15,11 @@ final class TCPProxy: Sendable {
     let port: Int
     private let upstreamPort: Int
     private let listener: Int32
-    private let state = Mutex<(cut: Bool, sockets: Set<Int32>)>((false, []))
+    private let shared = Shared()
+
+    private final class Shared: Sendable {
+        let state = Mutex<(cut: Bool, sockets: Set<Int32>)>((false, []))
+    }
 
     init(upstream: String) throws {
         guard let colon = upstream.lastIndex(of: ":"), let upstreamPort = Int(upstream[upstream.index(after: colon)...])
@@ -26,7 +30,9 @@ final class TCPProxy: Sendable {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var address = Self.loopback(port: 0)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard fd >= 0, bound == 0, listen(fd, 64) == 0 else {
             close(fd)
@@ -38,43 +44,51 @@ final class TCPProxy: Sendable {
         }
         self.port = Int(UInt16(bigEndian: address.sin_port))
         self.listener = fd
-        Thread.detachNewThread { [self] in self.acceptLoop() }
+        let listener = fd
+        let shared = self.shared
+        Thread.detachNewThread { Self.acceptLoop(listener: listener, upstreamPort: upstreamPort, shared: shared) }
     }
 
     /// `127.0.0.1:port` of the relay.
     var address: String { "127.0.0.1:\(self.port)" }
 
-    /// Drops every relayed connection and stops accepting.
+    /// Drops every relayed connection; new ones are closed as soon as they are accepted.
     func cut() {
-        let sockets = self.state.withLock { state -> Set<Int32> in
+        let sockets = self.shared.state.withLock { state -> Set<Int32> in
             state.cut = true
             defer { state.sockets = [] }
             return state.sockets
         }
-        shutdown(self.listener, Int32(SHUT_RDWR))  // wakes the blocked accept()
         for fd in sockets { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    /// Relays new connections again.
+    func restore() {
+        self.shared.state.withLock { $0.cut = false }
     }
 
     deinit {
         self.cut()
+        shutdown(self.listener, Int32(SHUT_RDWR))  // wakes the blocked accept(), which ends the loop
         close(self.listener)
     }
 
-    private func acceptLoop() {
+    /// Static, so the thread does not keep the proxy alive (its deinit ends the loop).
+    private static func acceptLoop(listener: Int32, upstreamPort: Int, shared: Shared) {
         while true {
-            let client = accept(self.listener, nil, nil)
+            let client = accept(listener, nil, nil)
             guard client >= 0 else {
                 if errno == EINTR { continue }
                 return
             }
             let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = Self.loopback(port: self.upstreamPort)
+            var address = Self.loopback(port: upstreamPort)
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
                 }
             }
-            let accepted = self.state.withLock { state -> Bool in
+            let accepted = shared.state.withLock { state -> Bool in
                 guard !state.cut, connected == 0 else { return false }
                 state.sockets.formUnion([client, upstream])
                 return true

@@ -96,7 +96,10 @@ final class SnapshotRecorder: Sendable {
 
     /// Waits until the latest snapshot lists exactly `addresses`.
     func waitFor(_ addresses: Set<NodeAddress>, timeout: Duration, _ what: String) async throws {
-        try await waitUntil("\(what): expected \(addresses.sorted()), last seen \(self.latest.map { "\($0)" } ?? "nothing")", timeout: timeout) {
+        try await waitUntil(
+            "\(what): expected \(addresses.sorted()), last seen \(self.latest.map { "\($0)" } ?? "nothing")",
+            timeout: timeout
+        ) {
             self.latestAddresses == addresses
         }
     }
@@ -154,7 +157,9 @@ final class LogRecorder: Sendable {
 
         func log(event: LogEvent) {
             self.recorder.append(
-                Entry(level: event.level, message: event.message.description, metadata: self.metadata.merging(event.metadata ?? [:]) { $1 })
+                Entry(
+                    level: event.level, message: event.message.description,
+                    metadata: self.metadata.merging(event.metadata ?? [:]) { $1 })
             )
         }
     }

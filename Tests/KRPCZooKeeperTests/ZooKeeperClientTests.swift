@@ -14,7 +14,10 @@ struct ZooKeeperClientTests {
             let owner = try await connectedClient(address)
             let observer = try await connectedClient(address)
             let root = uniqueRoot("eph")
-            cleanup.add { await deleteTree(observer, root); await observer.close() }
+            cleanup.add {
+                await deleteTree(observer, root)
+                await observer.close()
+            }
 
             try await createTree(owner, root)
             let path = try await owner.create("\(root)/node", data: Array("hello".utf8), mode: .ephemeral)
@@ -42,13 +45,17 @@ struct ZooKeeperClientTests {
         try await withCleanup { cleanup in
             let client = try await connectedClient(try sharedZooKeeper())
             let root = uniqueRoot("ops")
-            cleanup.add { await deleteTree(client, root); await client.close() }
+            cleanup.add {
+                await deleteTree(client, root)
+                await client.close()
+            }
 
             try await createTree(client, root)
             let events = client.events()
             #expect(try await client.children(root, watch: true) == [])
             _ = try await client.create("\(root)/a", data: [1, 2, 3])
-            #expect(try await firstEvent(in: events, timeout: .seconds(10)) { $0 == .node(.childrenChanged, path: root) })
+            #expect(
+                try await firstEvent(in: events, timeout: .seconds(10)) { $0 == .node(.childrenChanged, path: root) })
 
             let sequential = try await client.create("\(root)/seq-", mode: .persistentSequential)
             #expect(sequential.hasPrefix("\(root)/seq-") && sequential.count == "\(root)/seq-".count + 10)

@@ -28,9 +28,13 @@ struct ZooKeeperOutageTests {
             let states = StateRecorder(watcher.stateUpdates())
 
             try await offPool { zooKeeper.stop() }
-            try await waitUntil("the watcher to report disconnected", timeout: .seconds(20)) { watcher.state == .disconnected }
+            try await waitUntil("the watcher to report disconnected", timeout: .seconds(20)) {
+                watcher.state == .disconnected
+            }
             #expect(membership.latestAddresses == [.local(8000), .local(9000)], "the last known list is kept")
-            #expect(states.all.contains(.disconnected))
+            try await waitUntil("the state stream to report disconnected", timeout: .seconds(10)) {
+                states.all.contains(.disconnected)
+            }
 
             // While ZooKeeper is down, one server goes away for good (it cannot tell ZooKeeper), ...
             await leaves.close()
@@ -41,7 +45,8 @@ struct ZooKeeperOutageTests {
             try await joiner.register(ServiceInstance(address: .local(10000)), under: [self.key])
 
             try await waitUntil("the watcher to reconnect", timeout: .seconds(20)) { watcher.state == .connected }
-            try await membership.waitFor([.local(8000), .local(10000)], timeout: .seconds(30), "the truth after the restart")
+            try await membership.waitFor(
+                [.local(8000), .local(10000)], timeout: .seconds(30), "the truth after the restart")
             #expect(membership.all.allSatisfy { !$0.isEmpty }, "never emptied")
         }
     }

@@ -26,7 +26,9 @@ struct ZooKeeperRegistryTests {
 
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (server, node) in zip(servers, addresses) {
-                    group.addTask { try await server.register(ServiceInstance(address: node, weight: 2), under: [self.key]) }
+                    group.addTask {
+                        try await server.register(ServiceInstance(address: node, weight: 2), under: [self.key])
+                    }
                 }
                 try await group.waitForAll()
             }
@@ -34,7 +36,8 @@ struct ZooKeeperRegistryTests {
             #expect(membership.latest?.allSatisfy { $0.weight == 2 && $0.pid != nil && $0.version != nil } == true)
 
             try await servers[0].deregister(addresses[0])
-            try await membership.waitFor(Set(addresses[1...]), timeout: .seconds(1), "two within 1 s of a deregistration")
+            try await membership.waitFor(
+                Set(addresses[1...]), timeout: .seconds(1), "two within 1 s of a deregistration")
 
             // Dies without deregistering, its session closed: ZooKeeper drops the leaf at once.
             await servers[1].close()
@@ -73,7 +76,10 @@ struct ZooKeeperRegistryTests {
             let canaryKey = ServiceKey(service: "Canary", method: "Alive")
             let probe = try await connectedClient(address)
             let watcher = try ZooKeeperRegistry.forTest(address, root: root)
-            cleanup.add { await watcher.close(); await probe.close() }
+            cleanup.add {
+                await watcher.close()
+                await probe.close()
+            }
             let membership = SnapshotRecorder(watcher.discover(self.key))
 
             // The first run registers, plus a canary leaf that shows when its session has expired.
@@ -115,18 +121,28 @@ struct ZooKeeperRegistryTests {
             let address = try sharedZooKeeper()
             let root = uniqueRoot("expiry")
             let node = NodeAddress.local(8000)
-            let server = try ZooKeeperRegistry.forTest(address, root: root, sessionTimeout: .seconds(4))
+            let relay = try TCPProxy(upstream: address)
+            let server = try ZooKeeperRegistry.forTest(relay.address, root: root, sessionTimeout: .seconds(4))
             let watcher = try ZooKeeperRegistry.forTest(address, root: root)
             let probe = try await connectedClient(address)
-            cleanup.add { await server.close(); await watcher.close(); await probe.close() }
+            cleanup.add {
+                await server.close()
+                await watcher.close()
+                await probe.close()
+            }
 
             try await server.register(ServiceInstance(address: node), under: [self.key])
             let membership = SnapshotRecorder(watcher.discover(self.key))
             try await membership.waitFor([node], timeout: .seconds(10), "registered")
             let states = StateRecorder(server.stateUpdates())
             let old = try #require(server.sessionCredentials)
+            // The server watches the method too: after the expiry it must re-list and re-watch on its new session.
+            let ownView = SnapshotRecorder(server.discover(self.key))
+            try await ownView.waitFor([node], timeout: .seconds(10), "the server's own view")
 
-            // A second handle on the same session, then closed: ZooKeeper ends the session.
+            // A second handle on the same session, then closed: ZooKeeper ends the session. The server is cut
+            // off meanwhile, so it cannot take the session back before the close arrives.
+            relay.cut()
             let intruder = try await ZooKeeperClient(
                 configuration: .init(connectionString: address, sessionTimeout: .seconds(4), session: old),
                 logger: LogRecorder().logger
@@ -134,15 +150,27 @@ struct ZooKeeperRegistryTests {
             try await intruder.waitUntilConnected(timeout: .seconds(10))
             #expect(intruder.sessionCredentials?.id == old.id)
             await intruder.close()
+            try await membership.waitFor([], timeout: .seconds(10), "the expired session's leaf removed")
+            relay.restore()
 
             let leaf = try server.layout.leafPath(self.key, node)
-            try await waitUntil("the server to re-register on a new session", timeout: .seconds(10)) {
+            try await waitUntil(
+                "the server to re-register on a new session (states: \(states.all))", timeout: .seconds(10)
+            ) {
                 guard let owner = try await probe.exists(leaf)?.ephemeralOwner else { return false }
                 return owner != old.id && owner == server.sessionCredentials?.id
             }
-            #expect(states.all.contains(.expired))
+            try await waitUntil("the state stream to report the expiry", timeout: .seconds(10)) {
+                states.all.contains(.expired)
+            }
             try await waitUntil("the server to report connected", timeout: .seconds(10)) { server.state == .connected }
             try await membership.waitFor([node], timeout: .seconds(10), "listed again")
+
+            // Its discovery follows changes on the new session.
+            let other = try ZooKeeperRegistry.forTest(address, root: root)
+            cleanup.add { await other.close() }
+            try await other.register(ServiceInstance(address: .local(9000)), under: [self.key])
+            try await ownView.waitFor([node, .local(9000)], timeout: .seconds(10), "a change seen after the expiry")
         }
     }
 
@@ -153,7 +181,10 @@ struct ZooKeeperRegistryTests {
             let root = uniqueRoot("burst")
             let writer = try await connectedClient(address)
             let watcher = try ZooKeeperRegistry.forTest(address, root: root)
-            cleanup.add { await watcher.close(); await writer.close() }
+            cleanup.add {
+                await watcher.close()
+                await writer.close()
+            }
             let methodPath = try watcher.layout.methodPath(self.key)
             try await createTree(writer, methodPath)
 
@@ -163,7 +194,10 @@ struct ZooKeeperRegistryTests {
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for port in 10_000..<10_200 {
-                    group.addTask { let (path, data) = leaf(port); _ = try await writer.create(path, data: data, mode: .ephemeral) }
+                    group.addTask {
+                        let (path, data) = leaf(port)
+                        _ = try await writer.create(path, data: data, mode: .ephemeral)
+                    }
                 }
                 try await group.waitForAll()
             }
@@ -178,14 +212,18 @@ struct ZooKeeperRegistryTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for port in 10_000..<10_100 { group.addTask { try await writer.delete(leaf(port).0) } }
                 for port in 20_000..<20_100 {
-                    group.addTask { let (path, data) = leaf(port); _ = try await writer.create(path, data: data, mode: .ephemeral) }
+                    group.addTask {
+                        let (path, data) = leaf(port)
+                        _ = try await writer.create(path, data: data, mode: .ephemeral)
+                    }
                 }
                 try await group.waitForAll()
             }
-            let second = Set((10_100..<10_200).map { NodeAddress.local($0) } + (20_000..<20_100).map { NodeAddress.local($0) })
+            let second = Set(
+                (10_100..<10_200).map { NodeAddress.local($0) } + (20_000..<20_100).map { NodeAddress.local($0) })
             try await membership.waitFor(second, timeout: .seconds(15), "the burst's outcome")
             let burstSnapshots = watcher.publishedSnapshotCount(for: self.key) - before
-            #expect(burstSnapshots >= 1 && burstSnapshots <= 4, "200 changes became \(burstSnapshots) snapshots")
+            #expect(burstSnapshots >= 1 && burstSnapshots <= 5, "200 changes became \(burstSnapshots) snapshots")
         }
     }
 
@@ -197,7 +235,11 @@ struct ZooKeeperRegistryTests {
             let logs = LogRecorder()
             let writer = try await connectedClient(address)
             let watcher = try ZooKeeperRegistry.forTest(address, root: root, logs: logs)
-            cleanup.add { await watcher.close(); await deleteTree(writer, root); await writer.close() }
+            cleanup.add {
+                await watcher.close()
+                await deleteTree(writer, root)
+                await writer.close()
+            }
             let methodPath = try watcher.layout.methodPath(self.key)
 
             try await createTree(writer, "\(methodPath)/not-an-address", data: Array("{}".utf8))
@@ -212,7 +254,8 @@ struct ZooKeeperRegistryTests {
             // More changes: the method is re-listed several times, the bad leaves are still there.
             for port in 9004...9006 {
                 try await createTree(writer, "\(methodPath)/127.0.0.1:\(port)")
-                try await membership.waitFor(Set((9003...port).map { NodeAddress.local($0) }), timeout: .seconds(10), "added \(port)")
+                try await membership.waitFor(
+                    Set((9003...port).map { NodeAddress.local($0) }), timeout: .seconds(10), "added \(port)")
             }
             let warnings = logs.entries(at: .warning).map(\.message)
             #expect(warnings.count == 3, "\(warnings)")
@@ -229,14 +272,20 @@ struct ZooKeeperRegistryTests {
             let root = uniqueRoot("seed")
             let seed = try await connectedClient(address)
             let watcher = try ZooKeeperRegistry.forTest(address, root: root)
-            cleanup.add { await watcher.close(); await deleteTree(seed, root); await seed.close() }
+            cleanup.add {
+                await watcher.close()
+                await deleteTree(seed, root)
+                await seed.close()
+            }
             let methodPath = try watcher.layout.methodPath(self.key)
-            try await createTree(seed, "\(methodPath)/127.0.0.1:8000", data: Array("127.0.0.1:8000".utf8), mode: .ephemeral)
+            try await createTree(
+                seed, "\(methodPath)/127.0.0.1:8000", data: Array("127.0.0.1:8000".utf8), mode: .ephemeral)
             try await createTree(seed, "\(methodPath)/127.0.0.1:9000", mode: .ephemeral)
 
             let membership = SnapshotRecorder(watcher.discover(self.key))
             try await membership.waitFor([.local(8000), .local(9000)], timeout: .seconds(10), "both seed leaves")
-            #expect(membership.latest == [ServiceInstance(address: .local(8000)), ServiceInstance(address: .local(9000))])
+            #expect(
+                membership.latest == [ServiceInstance(address: .local(8000)), ServiceInstance(address: .local(9000))])
         }
     }
 
@@ -247,9 +296,13 @@ struct ZooKeeperRegistryTests {
             let root = uniqueRoot("json")
             let server = try ZooKeeperRegistry.forTest(address, root: root)
             let probe = try await connectedClient(address)
-            cleanup.add { await server.close(); await probe.close() }
+            cleanup.add {
+                await server.close()
+                await probe.close()
+            }
             let instance = ServiceInstance(address: .local(8000), weight: 7, startedAt: 1_700_000_000, version: "9.9")
-            try await server.register(instance, under: [self.key, ServiceKey(service: "UserServiceRpc", method: "Register")])
+            try await server.register(
+                instance, under: [self.key, ServiceKey(service: "UserServiceRpc", method: "Register")])
 
             #expect(Set(try await probe.children("\(root)/UserServiceRpc")) == ["Login", "Register"])
             let (data, stat) = try await probe.get("\(root)/UserServiceRpc/Login/127.0.0.1:8000")
@@ -263,9 +316,13 @@ struct ZooKeeperRegistryTests {
             #expect(json["version"] as? String == "9.9")
             #expect(try await probe.exists(root)?.isEphemeral == false, "parents are persistent")
 
-            // Registering again with a new weight updates the data in place.
+            // Registering again with a new weight updates the data in place, and watchers see it.
+            let membership = SnapshotRecorder(server.discover(self.key))
+            try await waitUntil("weight 7 listed", timeout: .seconds(10)) { membership.latest?.map(\.weight) == [7] }
             try await server.register(ServiceInstance(address: .local(8000), weight: 1), under: [self.key])
-            let updated = try JSONSerialization.jsonObject(with: Data(try await probe.get("\(root)/UserServiceRpc/Login/127.0.0.1:8000").data))
+            try await waitUntil("weight 1 listed", timeout: .seconds(10)) { membership.latest?.map(\.weight) == [1] }
+            let updated = try JSONSerialization.jsonObject(
+                with: Data(try await probe.get("\(root)/UserServiceRpc/Login/127.0.0.1:8000").data))
             #expect((updated as? [String: Any])?["weight"] as? Int == 1)
         }
     }
@@ -284,10 +341,14 @@ struct ZooKeeperRegistryTests {
                 for await _ in registry.discover(self.key) { count += 1 }
                 return count
             }
-            try await waitUntil("one subscriber", timeout: .seconds(10)) { registry.subscriberCount(for: self.key) == 1 }
+            try await waitUntil("one subscriber", timeout: .seconds(10)) {
+                registry.subscriberCount(for: self.key) == 1
+            }
             consumer.cancel()
             _ = await consumer.value
-            try await waitUntil("no subscriber left", timeout: .seconds(10)) { registry.subscriberCount(for: self.key) == 0 }
+            try await waitUntil("no subscriber left", timeout: .seconds(10)) {
+                registry.subscriberCount(for: self.key) == 0
+            }
 
             let again = SnapshotRecorder(registry.discover(self.key))
             try await again.waitFor([.local(8000)], timeout: .seconds(10), "a fresh discovery")
@@ -308,14 +369,30 @@ struct ZooKeeperRegistryTests {
             let leaf = try registry.layout.leafPath(self.key, .local(8000))
             #expect(try await probe.exists(leaf) != nil)
 
-            let discovery = Task { var n = 0; for await _ in registry.discover(self.key) { n += 1 }; return n }
-            let states = Task { var seen: [RegistryState] = []; for await s in registry.stateUpdates() { seen.append(s) }; return seen }
-            try await waitUntil("subscribed", timeout: .seconds(10)) { registry.subscriberCount(for: self.key) == 1 }
+            let snapshots = registry.discover(self.key)
+            let stateUpdates = registry.stateUpdates()
+            let discovery = Task {
+                var n = 0
+                for await _ in snapshots { n += 1 }
+                return n
+            }
+            let states = Task {
+                var seen: [RegistryState] = []
+                for await s in stateUpdates { seen.append(s) }
+                return seen
+            }
+            try await waitUntil("subscribed and listed", timeout: .seconds(10)) {
+                registry.subscriberCount(for: self.key) == 1 && registry.publishedSnapshotCount(for: self.key) == 1
+            }
             await registry.close()
             #expect(await discovery.value >= 1)
-            #expect(await states.value.first == .connected)
+            let seen = await states.value
+            #expect(seen.first == .connected && seen.last == .disconnected, "\(seen)")
+            #expect(registry.state == .disconnected)
             #expect(try await probe.exists(leaf) == nil)
-            try await expectCode(.closing) { try await registry.register(ServiceInstance(address: .local(1)), under: [self.key]) }
+            try await expectCode(.closing) {
+                try await registry.register(ServiceInstance(address: .local(1)), under: [self.key])
+            }
         }
     }
 
@@ -328,7 +405,11 @@ struct ZooKeeperRegistryTests {
             let server = try ZooKeeperRegistry.forTest(address, root: root, authentication: credentials)
             let anonymous = try await connectedClient(address)
             let watcher = try ZooKeeperRegistry.forTest(address, root: root)
-            cleanup.add { await server.close(); await watcher.close(); await anonymous.close() }
+            cleanup.add {
+                await server.close()
+                await watcher.close()
+                await anonymous.close()
+            }
             try await server.register(ServiceInstance(address: .local(8000)), under: [self.key])
 
             let membership = SnapshotRecorder(watcher.discover(self.key))
@@ -336,6 +417,15 @@ struct ZooKeeperRegistryTests {
             let leaf = try server.layout.leafPath(self.key, .local(8000))
             try await expectCode(.noAuth) { try await anonymous.delete(leaf) }
             try await expectCode(.noAuth) { _ = try await anonymous.set(leaf, data: []) }
+            let methodPath = try server.layout.methodPath(self.key)
+            try await expectCode(.noAuth) { _ = try await anonymous.create("\(methodPath)/127.0.0.1:9999") }
+            #expect(try await anonymous.exists(leaf) != nil)
+
+            // Another server with the same credentials may register there.
+            let colleague = try ZooKeeperRegistry.forTest(address, root: root, authentication: credentials)
+            cleanup.add { await colleague.close() }
+            try await colleague.register(ServiceInstance(address: .local(9000)), under: [self.key])
+            try await membership.waitFor([.local(8000), .local(9000)], timeout: .seconds(10), "both listed")
         }
     }
 
@@ -345,7 +435,8 @@ struct ZooKeeperRegistryTests {
             let registry = try ZooKeeperRegistry.forTest("127.0.0.1:\(TCPProbe.freePort())", root: "")
             cleanup.add { await registry.close() }
             try await expectCode(.invalidPath) {
-                try await registry.register(ServiceInstance(address: .local(1)), under: [ServiceKey(service: "a/b", method: "M")])
+                try await registry.register(
+                    ServiceInstance(address: .local(1)), under: [ServiceKey(service: "a/b", method: "M")])
             }
             var finished = true
             for await _ in registry.discover(ServiceKey(service: "", method: "M")) { finished = false }
