@@ -5,7 +5,7 @@ import KRPCRedis
 import Logging
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// `krpc-server`: one krpc node serving `UserServiceRpc.Login`, `Echo.Echo` and `Health.Check`.
@@ -82,7 +82,9 @@ struct KRPCServerCommand: AsyncParsableCommand {
     var maxFrameSize: Int = 4 * 1024 * 1024
 
     func validate() throws {
-        guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0...65535, got \(self.port)") }
+        guard (0...65535).contains(self.port) else {
+            throw ValidationError("--port must be 0...65535, got \(self.port)")
+        }
         let probe = self.host.contains(":") ? "[\(self.host)]:1" : "\(self.host):1"
         guard NodeAddress(parsing: probe) != nil else {
             throw ValidationError("--host '\(self.host)' is not a host name or IP address")
@@ -128,7 +130,9 @@ struct KRPCServerCommand: AsyncParsableCommand {
         case (.some, true): throw ValidationError("--redis and --no-redis exclude each other")
         case (.some, false): _ = try self.redisConfiguration()
         case (nil, true):
-            if self.allowFaultInjection { throw ValidationError("--allow-fault-injection needs --redis (faults are Redis keys)") }
+            if self.allowFaultInjection {
+                throw ValidationError("--allow-fault-injection needs --redis (faults are Redis keys)")
+            }
             if self.redisPassword != nil { throw ValidationError("--redis-password needs --redis") }
             if self.redisDb != nil { throw ValidationError("--redis-db needs --redis") }
         }
@@ -136,7 +140,8 @@ struct KRPCServerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = Self.level(named: self.logLevel) ?? .info
-        let sink = try self.logFile.map { path throws(LogFileError) in try LogSink(appendingTo: path) } ?? .standardError
+        let sink =
+            try self.logFile.map { path throws(LogFileError) in try LogSink(appendingTo: path) } ?? .standardError
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, sink: sink, level: level) }
         var logger = Logger(label: "krpc-server")
         logger.logLevel = level

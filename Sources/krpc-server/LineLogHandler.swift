@@ -1,7 +1,7 @@
 import Logging
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// A swift-log handler writing one line per entry to a ``LogSink``:

@@ -1,7 +1,7 @@
 import Synchronization
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// Where the server's log lines go: a file opened for appending (`--log-file`) or stderr.

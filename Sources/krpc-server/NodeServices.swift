@@ -5,7 +5,7 @@ import Logging
 import ServiceLifecycle
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 // The node's parts as lifecycle services. `ServerNode` runs them in one `ServiceGroup` in this order:
@@ -92,7 +92,9 @@ struct RegistrationService: Service {
                 if Task.isCancelled { break }
                 logger.warning(
                     "cannot register in the registry yet; serving anyway and retrying",
-                    metadata: ["zk.servers": "\(registry.description)", "error": "\(error)", "krpc.retry_in": "\(delay)"]
+                    metadata: [
+                        "zk.servers": "\(registry.description)", "error": "\(error)", "krpc.retry_in": "\(delay)",
+                    ]
                 )
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(10))
@@ -153,7 +155,8 @@ struct CallCounterService: Service {
         self.logger.info(
             "call counts flushed",
             metadata: [
-                "krpc.flushed_calls": "\(statistics.flushedCalls)", "krpc.flushed_errors": "\(statistics.flushedErrors)",
+                "krpc.flushed_calls": "\(statistics.flushedCalls)",
+                "krpc.flushed_errors": "\(statistics.flushedErrors)",
                 "krpc.lost_calls": "\(statistics.waitingCalls + statistics.droppedCalls)",
             ]
         )

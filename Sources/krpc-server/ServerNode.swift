@@ -70,7 +70,8 @@ struct ServerNode {
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let client = redisClient, let counter {
-            services.append(.init(service: CallCounterService(counter: counter, logger: logger), serviceName: "call-counts"))
+            services.append(
+                .init(service: CallCounterService(counter: counter, logger: logger), serviceName: "call-counts"))
             if let interval = configuration.countLogInterval {
                 services.append(
                     .init(

@@ -7,7 +7,7 @@ import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real `krpc-server` process for the end-to-end tests: started with `--port 0` and a `--log-file`,
@@ -75,7 +75,9 @@ final class ServerProcess: Sendable {
 
     /// Waits until the log has a line containing `text`.
     func waitForLog(_ text: String, timeout: Duration = .seconds(10)) async throws {
-        try await waitUntil("a log line containing '\(text)' from \(self.address); log:\n\(self.log())", timeout: timeout) {
+        try await waitUntil(
+            "a log line containing '\(text)' from \(self.address); log:\n\(self.log())", timeout: timeout
+        ) {
             !self.logLines(containing: text).isEmpty
         }
     }

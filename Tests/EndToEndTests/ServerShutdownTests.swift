@@ -6,7 +6,7 @@ import KRPCTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How a real `krpc-server` stops on SIGINT/SIGTERM.
@@ -47,7 +47,9 @@ struct ServerShutdownTests {
 
             let reply = try await inFlight.value
             #expect(reply.success)
-            #expect(ContinuousClock.now - signalledAt >= .milliseconds(400), "the call was not held: the fault did not apply")
+            #expect(
+                ContinuousClock.now - signalledAt >= .milliseconds(400),
+                "the call was not held: the fault did not apply")
             #expect(try await server.process.waitForExit(timeout: .seconds(10)))
             #expect(server.process.exitCode == 0, "\(server.log())")
 
