@@ -122,6 +122,57 @@ struct ServerCountingTests {
         redisProcess.stop()
     }
 
+    @Test("a Redis down at start is not fatal: calls are served, and counted once it is up")
+    func redisDownAtStart() async throws {
+        let port = TCPProbe.freePort()
+        let server = try await ServerProcess.start(["--no-registry", "--redis", "127.0.0.1:\(port)"])
+        try await server.waitForLog("redis unreachable at start")
+        let connection = server.connect()
+        for _ in 0..<20 {
+            #expect(try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456").success)
+        }
+        let redisProcess = try await RedisProcess(port: port)
+        try await ServerTest.withRedis(redisProcess.address) { client in
+            var counted = 0
+            try await waitUntil("Redis to hold the 20 calls made while it was down", timeout: .seconds(5)) {
+                counted = try await ServerTest.loginCalls(of: [server.address], in: client)[server.address] ?? 0
+                return counted >= 20
+            }
+            #expect(counted == 20)
+        }
+        await connection.close()
+        #expect(try await server.terminate() == 0)
+        redisProcess.stop()
+    }
+
+    @Test("--redis-password and --redis-db: counts go through AUTH into the selected database")
+    func passwordAndDatabase() async throws {
+        let redisProcess = try await RedisProcess()
+        _ = try await ServerTest.redisCLI(port: redisProcess.port, ["config", "set", "requirepass", "s3cret"])
+        let server = try await ServerProcess.start([
+            "--no-registry", "--redis", redisProcess.address, "--redis-password", "s3cret", "--redis-db", "3",
+        ])
+        let connection = server.connect()
+        for _ in 0..<7 {
+            #expect(try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456").success)
+        }
+        var configuration = try RedisConfiguration(address: redisProcess.address)
+        configuration.password = "s3cret"
+        configuration.database = 3
+        try await withRedisClient(configuration: configuration, logger: ServerTest.quietLogger) { client in
+            var counted = 0
+            try await waitUntil("database 3 to hold the 7 calls", timeout: .seconds(5)) {
+                counted = try await ServerTest.loginCalls(of: [server.address], in: client)[server.address] ?? 0
+                return counted >= 7
+            }
+            #expect(counted == 7)
+        }
+        #expect(!server.log().contains("s3cret"), "the Redis password reached the log")
+        await connection.close()
+        #expect(try await server.terminate() == 0)
+        redisProcess.stop()
+    }
+
     @Test("a non-integer field in the counts hash crashes nothing")
     func malformedCountsHash() async throws {
         let redisProcess = try await RedisProcess()
