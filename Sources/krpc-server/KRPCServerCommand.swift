@@ -139,6 +139,8 @@ struct KRPCServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A reader of stdout that goes away (a script waiting for "listening on") must not kill the node.
+        signal(SIGPIPE, SIG_IGN)
         let level = Self.level(named: self.logLevel) ?? .info
         let sink =
             try self.logFile.map { path throws(LogFileError) in try LogSink(appendingTo: path) } ?? .standardError
