@@ -122,6 +122,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // libFuzzer target for the frame decoder: a stub in a normal build; fuzz.sh beside it
+        // builds the real one (-DKRPC_FUZZING, ASan, coverage) in .build-fuzz.
+        .executableTarget(
+            name: "krpc-fuzz-frame",
+            dependencies: [
+                "KRPCWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["corpus", "fuzz.sh"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Tests
         // Helpers shared by the integration tests: server addresses from the environment,
         // child processes with a clean signal mask, tmux. No Testing import (a plain library).
