@@ -38,6 +38,8 @@ struct RegistrationService: Service {
     let server: KRPCServer
     let registry: RegistryHandle?
     let weight: Int
+    /// When the process started, seconds since the epoch (published as `started_at`).
+    let startedAt: Int64
     let logger: Logger
 
     func run() async throws {
@@ -53,7 +55,7 @@ struct RegistrationService: Service {
             address: address,
             weight: self.weight,
             pid: Int(getpid()),
-            startedAt: Int64(time(nil)),
+            startedAt: self.startedAt,
             version: ServerVersion.current
         )
         let keys = self.server.serviceKeys

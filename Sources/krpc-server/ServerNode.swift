@@ -4,6 +4,10 @@ import KRPCRedis
 import Logging
 import ServiceLifecycle
 
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
 /// The version published in the registry leaves (`version`).
 enum ServerVersion {
     static let current = "0.1.0"
@@ -42,6 +46,7 @@ struct ServerNode {
     let registry: RegistryHandle?
 
     func run() async throws {
+        let startedAt = Int64(time(nil))
         let configuration = self.configuration
         let logger = configuration.logger
         let login = ServiceKey(service: UserServiceRpc.name, method: UserServiceRpc.login)
@@ -100,6 +105,7 @@ struct ServerNode {
                     server: server,
                     registry: self.registry,
                     weight: configuration.weight,
+                    startedAt: startedAt,
                     logger: logger
                 ),
                 serviceName: "registration"
