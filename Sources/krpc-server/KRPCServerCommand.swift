@@ -1,11 +1,11 @@
 import ArgumentParser
 import KRPC
 import KRPCPolicy
+import KRPCRedis
 import Logging
-import ServiceLifecycle
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// `krpc-server`: one krpc node serving `UserServiceRpc.Login`, `Echo.Echo` and `Health.Check`.
@@ -15,39 +15,64 @@ struct KRPCServerCommand: AsyncParsableCommand {
         commandName: "krpc-server",
         abstract: "Serve UserServiceRpc.Login, Echo.Echo and Health.Check over krpc.",
         discussion: """
-            Prints "listening on HOST:PORT" on stdout once it accepts connections. SIGINT or SIGTERM
-            stop accepting, let calls in flight finish (up to the grace period), and exit 0.
+            Prints "listening on HOST:PORT" on stdout once it accepts connections, then registers every \
+            method it serves in ZooKeeper (<root>/<Service>/<Method>/<host:port>). Counts every handled call \
+            in Redis (hash krpc:calls:<Service>.<Method>, field <host:port>; failed ones in krpc:errors:…), \
+            batched every 100 ms and kept in memory while Redis is down. With --allow-fault-injection it \
+            obeys the key krpc:fault:<host:port> (error | timeout | delay:<ms> | error-rate:<0..1>).
+            SIGINT or SIGTERM: deregister, let calls in flight finish (up to the grace period), flush the \
+            counts, exit 0.
             """
     )
 
     @Option(help: "The port to listen on; 0 picks a free one.")
     var port: Int
 
-    @Option(help: "The address to bind.")
+    @Option(help: "The address to bind; also the node's name in ZooKeeper and Redis.")
     var host: String = "127.0.0.1"
 
-    @Option(help: "ZooKeeper servers, HOST:PORT[,...] (not yet supported: use --no-registry).")
+    @Option(help: "ZooKeeper servers to register in, HOST:PORT[,HOST:PORT...].")
     var zk: String?
 
     @Flag(help: "Do not register in ZooKeeper.")
     var noRegistry = false
 
-    @Option(help: "Redis server for call counts and fault keys, HOST:PORT (not yet supported: use --no-redis).")
-    var redis: String?
+    @Option(help: "Root path of the registry layout in ZooKeeper (default: none, as the seed).")
+    var zkRoot: String?
 
-    @Flag(help: "Do not count calls in Redis.")
-    var noRedis = false
+    @Option(help: "ZooKeeper session timeout in seconds (ZooKeeper clamps it to its own limits).")
+    var zkSessionTimeout: Double?
 
-    @Flag(help: "Honor the fault key krpc:fault:<host:port> in Redis (not yet supported).")
-    var allowFaultInjection = false
-
-    @Option(help: "Weight published in the registry (not yet supported).")
+    @Option(help: "Weight published in the registry, 1...10000.")
     var weight: Int?
 
-    @Option(help: "Write the log to this file (not yet supported; the log goes to stderr).")
+    @Option(help: "Redis server for call counts and fault keys, HOST:PORT.")
+    var redis: String?
+
+    @Flag(help: "Do not count calls in Redis (and read no fault key).")
+    var noRedis = false
+
+    @Option(help: "Redis password (AUTH); default: the environment variable KRPC_REDIS_PASSWORD.")
+    var redisPassword: String?
+
+    @Option(help: "Redis database index (SELECT).")
+    var redisDb: Int?
+
+    @Flag(help: "Honor the fault key krpc:fault:<host:port> in Redis.")
+    var allowFaultInjection = false
+
+    @Option(help: "Seconds between 'Current login request count: N' log lines (0: never).")
+    var countLogInterval: Double = 10
+
+    @Option(help: "Append the log to this file instead of writing it to stderr.")
     var logFile: String?
 
-    @Option(help: "Log level: trace (shows Login passwords), debug, info, notice, warning, error, critical.")
+    @Option(
+        help: """
+            Log level: demo (= trace: shows Login passwords), trace, debug, info, notice, warning, error, \
+            critical.
+            """
+    )
     var logLevel: String = "info"
 
     @Option(help: "Seconds calls in flight may take to finish on shutdown.")
@@ -57,66 +82,131 @@ struct KRPCServerCommand: AsyncParsableCommand {
     var maxFrameSize: Int = 4 * 1024 * 1024
 
     func validate() throws {
-        guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0...65535, got \(self.port)") }
-        guard Logger.Level(rawValue: self.logLevel) != nil else {
-            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard (0...65535).contains(self.port) else {
+            throw ValidationError("--port must be 0...65535, got \(self.port)")
         }
-        guard self.gracePeriod >= 0 else { throw ValidationError("--grace-period must be >= 0") }
-        if self.zk != nil && self.noRegistry { throw ValidationError("--zk and --no-registry exclude each other") }
-        if self.redis != nil && self.noRedis { throw ValidationError("--redis and --no-redis exclude each other") }
-        if self.zk != nil { throw ValidationError("--zk: not yet supported (the registry comes with the server issue); use --no-registry") }
-        if self.redis != nil {
-            throw ValidationError("--redis: not yet supported (Redis counting comes with the server issue); use --no-redis")
+        let probe = self.host.contains(":") ? "[\(self.host)]:1" : "\(self.host):1"
+        guard NodeAddress(parsing: probe) != nil else {
+            throw ValidationError("--host '\(self.host)' is not a host name or IP address")
         }
-        if self.allowFaultInjection { throw ValidationError("--allow-fault-injection: not yet supported (needs --redis)") }
-        if self.weight != nil { throw ValidationError("--weight: not yet supported (needs --zk)") }
-        if self.logFile != nil { throw ValidationError("--log-file: not yet supported; the log goes to stderr") }
+        guard Self.level(named: self.logLevel) != nil else {
+            throw ValidationError(
+                "--log-level '\(self.logLevel)' must be one of demo, \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+        guard self.gracePeriod.isFinite, self.gracePeriod >= 0 else {
+            throw ValidationError("--grace-period must be >= 0 seconds")
+        }
+        guard self.maxFrameSize >= 64 else { throw ValidationError("--max-frame-size must be >= 64 bytes") }
+        guard self.countLogInterval.isFinite, self.countLogInterval >= 0 else {
+            throw ValidationError("--count-log-interval must be >= 0 seconds")
+        }
+
+        // Registry
+        switch (self.zk, self.noRegistry) {
+        case (nil, false): throw ValidationError("give --zk HOST:PORT[,...] to register, or --no-registry")
+        case (.some, true): throw ValidationError("--zk and --no-registry exclude each other")
+        case (.some(let servers), false): try Self.validateZooKeeperServers(servers)
+        case (nil, true):
+            if self.zkRoot != nil { throw ValidationError("--zk-root needs --zk") }
+            if self.zkSessionTimeout != nil { throw ValidationError("--zk-session-timeout needs --zk") }
+            if self.weight != nil { throw ValidationError("--weight needs --zk (it is published in the registry)") }
+        }
+        if let root = self.zkRoot, !root.isEmpty {
+            guard root.hasPrefix("/"), !root.hasSuffix("/"), !root.contains("//") else {
+                throw ValidationError("--zk-root '\(root)' must be an absolute path like /krpc (no trailing slash)")
+            }
+        }
+        if let timeout = self.zkSessionTimeout, !(timeout.isFinite && timeout > 0) {
+            throw ValidationError("--zk-session-timeout must be > 0 seconds")
+        }
+        if let weight = self.weight, !(1...10_000).contains(weight) {
+            throw ValidationError("--weight must be 1...10000, got \(weight)")
+        }
+
+        // Redis
+        switch (self.redis, self.noRedis) {
+        case (nil, false): throw ValidationError("give --redis HOST:PORT to count calls, or --no-redis")
+        case (.some, true): throw ValidationError("--redis and --no-redis exclude each other")
+        case (.some, false): _ = try self.redisConfiguration()
+        case (nil, true):
+            if self.allowFaultInjection {
+                throw ValidationError("--allow-fault-injection needs --redis (faults are Redis keys)")
+            }
+            if self.redisPassword != nil { throw ValidationError("--redis-password needs --redis") }
+            if self.redisDb != nil { throw ValidationError("--redis-db needs --redis") }
+        }
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: self.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        // A reader of stdout that goes away (a script waiting for "listening on") must not kill the node.
+        signal(SIGPIPE, SIG_IGN)
+        let level = Self.level(named: self.logLevel) ?? .info
+        let sink =
+            try self.logFile.map { path throws(LogFileError) in try LogSink(appendingTo: path) } ?? .standardError
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, sink: sink, level: level) }
         var logger = Logger(label: "krpc-server")
         logger.logLevel = level
 
-        let server = KRPCServer(
+        let registry = try self.makeRegistry(logger: logger)
+        let node = ServerNode(
             configuration: .init(
                 host: self.host,
                 port: self.port,
-                maximumFrameLength: self.maxFrameSize,
                 gracePeriod: .milliseconds(Int64(self.gracePeriod * 1000)),
+                maximumFrameLength: self.maxFrameSize,
+                redis: try self.redisConfiguration(),
+                allowFaultInjection: self.allowFaultInjection,
+                countLogInterval: self.countLogInterval > 0 ? .milliseconds(Int64(self.countLogInterval * 1000)) : nil,
+                weight: self.weight ?? 1,
                 logger: logger
             ),
-            services: [UserService(), EchoService(), HealthService()]
+            registry: registry
         )
-        let announce = Task {
-            guard let address = try? await server.listeningAddress() else { return }
-            print("listening on \(address)")
-            fflush(stdout)
-        }
-        let group = ServiceGroup(
-            services: [ServerService(server: server)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
-        try await group.run()
-        await announce.value
+        try await node.run()
     }
-}
 
-/// Runs a ``KRPCServer`` as a lifecycle service: graceful shutdown on the group's signal.
-struct ServerService: Service {
-    let server: KRPCServer
+    // MARK: Parsing helpers
 
-    func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await self.server.run()
-        } onGracefulShutdown: {
-            self.server.beginGracefulShutdown()
+    /// swift-log's levels, plus `demo` (the seed's demo level, where Login passwords are logged): `trace`.
+    static func level(named name: String) -> Logger.Level? {
+        if name.lowercased() == "demo" { return .trace }
+        return Logger.Level(rawValue: name.lowercased())
+    }
+
+    /// `HOST:PORT[,HOST:PORT...]`, optionally followed by a chroot path as the C client allows.
+    static func validateZooKeeperServers(_ servers: String) throws {
+        let hosts = servers.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        guard !hosts.isEmpty else { throw ValidationError("--zk must not be empty (e.g. 127.0.0.1:2181)") }
+        for entry in hosts.split(separator: ",", omittingEmptySubsequences: false) {
+            guard NodeAddress(parsing: entry) != nil else {
+                throw ValidationError("--zk entry '\(entry)' is not HOST:PORT (e.g. 127.0.0.1:2181)")
+            }
         }
+    }
+
+    /// The Redis configuration from `--redis`, `--redis-password` (or `KRPC_REDIS_PASSWORD`), `--redis-db`.
+    func redisConfiguration() throws -> RedisConfiguration? {
+        guard let address = self.redis else { return nil }
+        var configuration: RedisConfiguration
+        do {
+            configuration = try RedisConfiguration(address: address)
+        } catch {
+            throw ValidationError("--redis '\(address)' is not HOST:PORT (e.g. 127.0.0.1:6379)")
+        }
+        configuration.password = self.redisPassword ?? Self.environment("KRPC_REDIS_PASSWORD")
+        configuration.database = self.redisDb ?? 0
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError("--redis: \(error.message)")
+        }
+        return configuration
+    }
+
+    private static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
     }
 }

@@ -1,0 +1,218 @@
+import KRPC
+import KRPCPolicy
+import KRPCRedis
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+// The node's parts as lifecycle services. `ServerNode` runs them in one `ServiceGroup` in this order:
+//
+//     CallCounterService, CountLogService, FaultWatcherService, ListenerService, RegistrationService
+//
+// and the group shuts them down in reverse order, each one after the previous has returned: deregister
+// first (clients stop picking the node), then drain the calls in flight, then stop reading the fault key,
+// and flush the call counts last, so that the calls answered while draining are counted too.
+
+/// Runs the ``KRPCServer``: binds, serves, and on shutdown stops accepting, drains (up to the grace
+/// period) and returns. Task cancellation (a second signal, a failed sibling) also starts the drain:
+/// the listener does not stop by itself when its task is cancelled.
+struct ListenerService: Service {
+    let server: KRPCServer
+
+    func run() async throws {
+        try await withTaskCancellationOrGracefulShutdownHandler {
+            try await self.server.run()
+        } onCancelOrGracefulShutdown: {
+            self.server.beginGracefulShutdown()
+        }
+    }
+}
+
+/// Once the listener is up: prints `listening on HOST:PORT` (stdout, flushed; scripts wait for it), then
+/// registers every method the server serves, retrying until ZooKeeper takes it. On shutdown it
+/// deregisters before anything else stops.
+struct RegistrationService: Service {
+    let server: KRPCServer
+    let registry: RegistryHandle?
+    let weight: Int
+    /// When the process started, seconds since the epoch (published as `started_at`).
+    let startedAt: Int64
+    let logger: Logger
+
+    func run() async throws {
+        let address = try await self.server.listeningAddress()
+        print("listening on \(address)")
+        fflush(stdout)
+
+        guard let registry = self.registry else {
+            try await gracefulShutdown()
+            return
+        }
+        let instance = ServiceInstance(
+            address: address,
+            weight: self.weight,
+            pid: Int(getpid()),
+            startedAt: self.startedAt,
+            version: ServerVersion.current
+        )
+        let keys = self.server.serviceKeys
+        _ = await cancelWhenGracefulShutdown {
+            await Self.registerRetrying(instance, keys: keys, in: registry, logger: self.logger)
+        }
+        do {
+            try await gracefulShutdown()
+        } catch {
+            // Cancelled: still take the leaves down (below) before the process goes.
+        }
+        await Self.deregister(address, from: registry, logger: self.logger)
+    }
+
+    /// Registers until it works or the task is cancelled; returns whether it worked.
+    private static func registerRetrying(
+        _ instance: ServiceInstance,
+        keys: [ServiceKey],
+        in registry: RegistryHandle,
+        logger: Logger
+    ) async -> Bool {
+        var delay = Duration.milliseconds(500)
+        while !Task.isCancelled {
+            do {
+                try await registry.registry.register(instance, under: keys)
+                logger.info(
+                    "registered",
+                    metadata: [
+                        "krpc.address": "\(instance.address)", "krpc.weight": "\(instance.weight)",
+                        "krpc.methods": "\(keys.map(\.description).joined(separator: ","))",
+                        "zk.servers": "\(registry.description)",
+                    ]
+                )
+                return true
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning(
+                    "cannot register in the registry yet; serving anyway and retrying",
+                    metadata: [
+                        "zk.servers": "\(registry.description)", "error": "\(error)", "krpc.retry_in": "\(delay)",
+                    ]
+                )
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(10))
+            }
+        }
+        return false
+    }
+
+    /// Deregisters, giving up after a few seconds (an unreachable ZooKeeper expires the session's
+    /// leaves by itself).
+    private static func deregister(_ address: NodeAddress, from registry: RegistryHandle, logger: Logger) async {
+        let outcome: Result<Void, any Error>? = await withTaskGroup(of: Result<Void, any Error>?.self) { group in
+            group.addTask {
+                do {
+                    try await registry.registry.deregister(address)
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(3))
+                return nil
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? nil
+        }
+        switch outcome {
+        case .success:
+            logger.info("deregistered", metadata: ["krpc.address": "\(address)"])
+        case .failure(let error):
+            logger.warning(
+                "cannot deregister; the leaves go when the ZooKeeper session ends",
+                metadata: ["krpc.address": "\(address)", "error": "\(error)"]
+            )
+        case nil:
+            logger.warning(
+                "deregistering took over 3 s; the leaves go when the ZooKeeper session ends",
+                metadata: ["krpc.address": "\(address)"]
+            )
+        }
+    }
+}
+
+/// Flushes the call counts to Redis every 100 ms until shutdown, then flushes what remains.
+struct CallCounterService: Service {
+    let counter: RedisCallCounter
+    let logger: Logger
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await self.checkRedis()
+            await self.counter.run()
+        } onGracefulShutdown: {
+            self.counter.beginGracefulShutdown()
+        }
+        let statistics = self.counter.statistics
+        self.logger.info(
+            "call counts flushed",
+            metadata: [
+                "krpc.flushed_calls": "\(statistics.flushedCalls)",
+                "krpc.flushed_errors": "\(statistics.flushedErrors)",
+                "krpc.lost_calls": "\(statistics.waitingCalls + statistics.droppedCalls)",
+            ]
+        )
+    }
+
+    /// A Redis that is down at start is not fatal: say so once, count in memory, flush when it is back.
+    private func checkRedis() async {
+        let client = self.counter.client
+        do throws(RedisError) {
+            try await client.connect()  // the client logs "redis connected"
+        } catch {
+            self.logger.warning(
+                "redis unreachable at start; counting in memory and retrying",
+                metadata: ["redis.address": "\(client.configuration.address)", "redis.error": "\(error)"]
+            )
+        }
+    }
+}
+
+/// Logs the cluster-wide count now and then, as the seed does: `Current login request count: N`.
+struct CountLogService: Service {
+    let counter: RedisCallCounter
+    let keys: [ServiceKey]
+    let interval: Duration
+
+    func run() async throws {
+        let counter = self.counter
+        let keys = self.keys
+        let interval = self.interval
+        await cancelWhenGracefulShutdown {
+            await counter.logTotals(of: keys, every: interval)
+        }
+    }
+}
+
+/// Once the listener is up (the key names the bound port): polls `krpc:fault:<host:port>` and hands the
+/// watcher to the server's fault source.
+struct FaultWatcherService: Service {
+    let server: KRPCServer
+    let client: RedisClient
+    let faults: DeferredFaultSource
+    let honor: Bool
+    let logger: Logger
+
+    func run() async throws {
+        let address = try await self.server.listeningAddress()
+        let watcher = RedisFaultWatcher(client: self.client, node: address, honor: self.honor, logger: self.logger)
+        self.faults.set(watcher)
+        self.logger.info(
+            self.honor ? "fault injection on" : "fault injection off",
+            metadata: ["redis.key": "\(RedisKeys.fault(address))"]
+        )
+        await cancelWhenGracefulShutdown {
+            await watcher.run()
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import KRPC
+import KRPCPolicy
+import KRPCRedis
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// The version published in the registry leaves (`version`).
+enum ServerVersion {
+    static let current = "0.1.0"
+}
+
+/// A registry the node registers in, with how to close it when the node stops.
+struct RegistryHandle: Sendable, CustomStringConvertible {
+    let registry: any ServiceRegistry
+    /// The servers, for logs.
+    let description: String
+    let close: @Sendable () async -> Void
+}
+
+/// One krpc node: a ``KRPCServer`` serving `UserServiceRpc.Login`, `Echo.Echo`, `Health.Check` (and the
+/// built-in `Stats.Get`), with its call counts in Redis, its fault key watched, and its methods registered.
+///
+/// Lifecycle: bind → print `listening on HOST:PORT` → register; on SIGINT/SIGTERM → deregister → drain
+/// (up to the grace period) → stop watching faults → flush the counts → close Redis and the registry →
+/// return (the process exits 0).
+struct ServerNode {
+    struct Configuration: Sendable {
+        var host: String
+        var port: Int
+        var gracePeriod: Duration
+        var maximumFrameLength: Int
+        /// Redis, or `nil` for `--no-redis`.
+        var redis: RedisConfiguration?
+        var allowFaultInjection: Bool
+        /// How often to log the cluster-wide Login count; `nil` = never.
+        var countLogInterval: Duration?
+        var weight: Int
+        var logger: Logger
+    }
+
+    let configuration: Configuration
+    let registry: RegistryHandle?
+
+    func run() async throws {
+        let startedAt = Int64(time(nil))
+        let configuration = self.configuration
+        let logger = configuration.logger
+        let login = ServiceKey(service: UserServiceRpc.name, method: UserServiceRpc.login)
+
+        var redisClient: RedisClient?
+        var counter: RedisCallCounter?
+        let faults = DeferredFaultSource()
+        if let redis = configuration.redis {
+            let client = try RedisClient(configuration: redis, logger: logger)
+            redisClient = client
+            counter = RedisCallCounter(client: client, logger: logger)
+        }
+
+        let server = KRPCServer(
+            configuration: .init(
+                host: configuration.host,
+                port: configuration.port,
+                maximumFrameLength: configuration.maximumFrameLength,
+                gracePeriod: configuration.gracePeriod,
+                logger: logger,
+                faultSource: configuration.redis == nil ? nil : faults,
+                counters: counter
+            ),
+            services: [DemoUserService(), EchoService(), HealthService()]
+        )
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let client = redisClient, let counter {
+            services.append(
+                .init(service: CallCounterService(counter: counter, logger: logger), serviceName: "call-counts"))
+            if let interval = configuration.countLogInterval {
+                services.append(
+                    .init(
+                        service: CountLogService(counter: counter, keys: [login], interval: interval),
+                        serviceName: "count-log"
+                    )
+                )
+            }
+            services.append(
+                .init(
+                    service: FaultWatcherService(
+                        server: server,
+                        client: client,
+                        faults: faults,
+                        honor: configuration.allowFaultInjection,
+                        logger: logger
+                    ),
+                    serviceName: "fault-watcher"
+                )
+            )
+        }
+        services.append(.init(service: ListenerService(server: server), serviceName: "listener"))
+        services.append(
+            .init(
+                service: RegistrationService(
+                    server: server,
+                    registry: self.registry,
+                    weight: configuration.weight,
+                    startedAt: startedAt,
+                    logger: logger
+                ),
+                serviceName: "registration"
+            )
+        )
+
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            cancellationSignals: [],
+            logger: logger
+        )
+        // Deregistering (≤ 3 s) + draining (the grace period) + flushing (≤ 2 s), with room to spare.
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.gracePeriod + .seconds(10)
+
+        logger.info(
+            "krpc-server starting",
+            metadata: [
+                "krpc.version": "\(ServerVersion.current)", "krpc.host": "\(configuration.host)",
+                "krpc.port": "\(configuration.port)",
+                "redis.address": "\(configuration.redis?.address ?? "off")",
+                "zk.servers": "\(self.registry?.description ?? "off")",
+                "krpc.fault_injection": "\(configuration.allowFaultInjection)",
+            ]
+        )
+        let outcome: Result<Void, any Error>
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        await self.registry?.close()
+        await redisClient?.shutdown()
+        switch outcome {
+        case .success:
+            logger.info("krpc-server stopped")
+        case .failure(let error):
+            logger.error("krpc-server failed", metadata: ["error": "\(error)"])
+            throw error
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import KRPC
+import KRPCTestSupport
+import KRPCWire
+import Testing
+
+/// `krpc-server`'s command line and its demo service, run as a real process.
+@Suite("krpc-server: command line and demo service")
+struct ServerCommandLineTests {
+    @Test(
+        "a bad command line exits non-zero with a message naming the problem",
+        arguments: [
+            ([String](), "--port"),
+            (["--port", "70000", "--no-registry", "--no-redis"], "--port must be 0...65535"),
+            (["--port", "abc", "--no-registry", "--no-redis"], "--port"),
+            (["--port", "0", "--no-redis"], "--no-registry"),
+            (["--port", "0", "--no-registry"], "--no-redis"),
+            (["--port", "0", "--zk", "127.0.0.1:2181", "--no-registry", "--no-redis"], "exclude each other"),
+            (["--port", "0", "--zk", "nonsense", "--no-redis"], "is not HOST:PORT"),
+            (["--port", "0", "--no-registry", "--redis", "localhost"], "--redis 'localhost' is not HOST:PORT"),
+            (["--port", "0", "--no-registry", "--no-redis", "--allow-fault-injection"], "needs --redis"),
+            (["--port", "0", "--no-registry", "--no-redis", "--log-level", "loud"], "--log-level 'loud'"),
+            (["--port", "0", "--no-registry", "--no-redis", "--weight", "3"], "--weight needs --zk"),
+            (["--port", "0", "--no-registry", "--redis", "127.0.0.1:6379", "--redis-db=-1"], "database -1"),
+            (["--port", "0", "--no-registry", "--no-redis", "--grace-period=-2"], "--grace-period"),
+            (["--port", "0", "--no-registry", "--no-redis", "--log-file", "/nonexistent-dir/x.log"], "--log-file"),
+        ]
+    )
+    func badCommandLine(arguments: [String], expected: String) async throws {
+        let (code, output) = try await runServerToExit(arguments)
+        let exitCode = try #require(code, "krpc-server \(arguments) was killed by a signal: \(output)")
+        #expect(exitCode != 0, "krpc-server \(arguments) exited 0: \(output)")
+        #expect(output.contains(expected), "output of krpc-server \(arguments) lacks '\(expected)': \(output)")
+        #expect(!output.contains("Fatal error"), "krpc-server \(arguments) crashed: \(output)")
+    }
+
+    @Test("a port already in use is a clear error, not a crash")
+    func portInUse() async throws {
+        let first = try await ServerProcess.start(["--no-registry", "--no-redis"])
+        let (code, output) = try await runServerToExit([
+            "--port", "\(first.address.port)", "--no-registry", "--no-redis",
+        ])
+        #expect(code == 1, "exit code \(String(describing: code)): \(output)")
+        #expect(output.contains("cannot listen on 127.0.0.1:\(first.address.port)"), "\(output)")
+        #expect(try await first.terminate() == 0)
+    }
+
+    @Test("Login, Echo and Health answer; Login logs as the seed does with the password masked")
+    func demoServiceMasksPassword() async throws {
+        let server = try await ServerProcess.start(["--no-registry", "--no-redis"])
+        let connection = server.connect()
+        let reply = try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456")
+        #expect(reply.success)
+        #expect(reply.errcode == 0)
+        var echo = EchoRequest()
+        echo.value = Data("hello".utf8)
+        #expect(try await EchoClient(connection).echo(echo).value == Data("hello".utf8))
+        #expect(try await HealthClient(connection).check().status == .serving)
+        await connection.close()
+
+        try await server.waitForLog("name: zhangsan pwd: ******")
+        #expect(server.logLines(containing: "doing local service: Login").count == 1)
+        #expect(!server.log().contains("123456"), "the password reached the log:\n\(server.log())")
+        #expect(try await server.terminate() == 0)
+    }
+
+    @Test("at the demo log level Login logs the password in clear")
+    func demoLevelShowsPassword() async throws {
+        let server = try await ServerProcess.start(["--no-registry", "--no-redis", "--log-level", "demo"])
+        let connection = server.connect()
+        #expect(try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456").success)
+        await connection.close()
+        try await server.waitForLog("name: zhangsan pwd: 123456")
+        #expect(try await server.terminate() == 0)
+    }
+}
