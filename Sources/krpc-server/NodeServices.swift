@@ -38,6 +38,8 @@ struct RegistrationService: Service {
     let server: KRPCServer
     let registry: RegistryHandle?
     let weight: Int
+    /// Whether the node honors its fault key (published so dashboards can say why a fault does nothing).
+    let faultInjection: Bool
     /// When the process started, seconds since the epoch (published as `started_at`).
     let startedAt: Int64
     let logger: Logger
@@ -56,7 +58,8 @@ struct RegistrationService: Service {
             weight: self.weight,
             pid: Int(getpid()),
             startedAt: self.startedAt,
-            version: ServerVersion.current
+            version: ServerVersion.current,
+            faultInjection: self.faultInjection
         )
         let keys = self.server.serviceKeys
         _ = await cancelWhenGracefulShutdown {

@@ -105,6 +105,7 @@ struct ServerNode {
                     server: server,
                     registry: self.registry,
                     weight: configuration.weight,
+                    faultInjection: configuration.allowFaultInjection,
                     startedAt: startedAt,
                     logger: logger
                 ),
