@@ -37,7 +37,7 @@ public struct ScenarioObservation: Sendable {
     public var statesUnderFault: [NodeAddress: BreakerState]
     /// Breaker states at the very end.
     public var finalStates: [NodeAddress: BreakerState]
-    /// How long the scenario's calls took.
+    /// How long the scenario's calls took; its faults were cleared right after.
     public var elapsed: Duration
     /// For `recover`: from clearing the fault to the node being closed again.
     public var recoveryTime: Duration?

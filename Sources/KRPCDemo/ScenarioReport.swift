@@ -18,7 +18,12 @@ public enum ScenarioReport {
         }
         lines.append("breaker transitions:")
         if o.transitions.isEmpty { lines.append("  (none)") }
+        var clearedShown = false
         for t in o.transitions {
+            if !clearedShown, scenario != .balance, t.offset >= o.elapsed {
+                lines.append("  +\(ScenarioVerdict.seconds(o.elapsed))  (the scenario clears its faults)")
+                clearedShown = true
+            }
             lines.append(
                 "  +\(ScenarioVerdict.seconds(t.offset))  \(t.node)  \(Self.word(t.from)) → \(Self.word(t.to))"
                     + (t.reason.isEmpty ? "" : "  \(t.reason)")

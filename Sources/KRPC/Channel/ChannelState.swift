@@ -72,12 +72,28 @@ struct ChannelState: Sendable {
     }
 
     /// Announces the transition `action` of `address`'s breaker (whose state before was `from`).
-    mutating func announce(_ action: BreakerAction, node address: NodeAddress, from: BreakerState, now: ContinuousClock.Instant) {
+    /// What moved a breaker: its reason for going half-open differs.
+    enum Cause {
+        case call, tick, probe
+    }
+
+    mutating func announce(
+        _ action: BreakerAction,
+        node address: NodeAddress,
+        from: BreakerState,
+        cause: Cause,
+        now: ContinuousClock.Instant
+    ) {
         guard let to = self.nodes[address]?.breaker.state, to != from else { return }
         let reason: String
         switch action {
         case .opened(_, let why): reason = why
-        case .halfOpened: reason = from == .open ? "cool-down over or health probe answered" : "half-open"
+        case .halfOpened:
+            switch cause {
+            case .probe: reason = "health probe answered"
+            case .tick: reason = "cool-down over"
+            case .call: reason = "half-open"
+            }
         case .closed:
             reason = "recovered"
             self.nodes[address]?.slowStart.begin(now: now)
@@ -229,7 +245,7 @@ struct ChannelState: Sendable {
             action = .none
         }
         self.nodes[pick.address] = node
-        self.announce(action, node: pick.address, from: from, now: now)
+        self.announce(action, node: pick.address, from: from, cause: .call, now: now)
     }
 
     /// Counts one logical call.
@@ -249,7 +265,7 @@ struct ChannelState: Sendable {
             let action = node.breaker.tick(now: now, using: &self.rng)
             let ticket = node.breaker.beginProbe(now: now)
             self.nodes[address] = node
-            self.announce(action, node: address, from: from, now: now)
+            self.announce(action, node: address, from: from, cause: .tick, now: now)
             if let ticket { probes.append((address, ticket, node.connection)) }
         }
         _ = self.eligibleCandidates(now: now)  // panic mode follows the breakers even without traffic
@@ -261,7 +277,7 @@ struct ChannelState: Sendable {
         let from = node.breaker.state
         let action = node.breaker.recordProbe(outcome, for: ticket, now: now, using: &self.rng)
         self.nodes[address] = node
-        self.announce(action, node: address, from: from, now: now)
+        self.announce(action, node: address, from: from, cause: .probe, now: now)
     }
 
     // MARK: Membership
