@@ -62,39 +62,63 @@ extension TerminalColorDepth {
 
 extension ScreenBuffer {
     /// The buffer as rows of runs for ``NCursesScreen/present(_:)``: neighbouring cells of one style merge into
-    /// one run, the right halves of wide graphemes are skipped, and blank runs that would look like the erased
-    /// screen (default background, no reverse or underline) are left out.
+    /// one run, the right halves of wide graphemes are skipped, and blanks that would look like the erased screen
+    /// (default background, no reverse or underline) are left out, except short gaps inside a run.
     public func terminalRows(palette: TerminalPalette) -> [[TerminalRun]] {
+        // Gaps of up to this many invisible blanks stay inside a run (fewer, longer writes); longer ones split it.
+        let maxGap = 4
         var rows: [[TerminalRun]] = []
         rows.reserveCapacity(self.height)
+        // Consecutive cells nearly always share a style: look the style up only when the cell's style changes.
+        var lastKey = ThemeKey.text
+        var lastSelected = false
+        var lastStyle = palette.style(.text, selected: false)
         for row in 0..<self.height {
             var runs: [TerminalRun] = []
             var text = ""
             var start = 0
             var style = TerminalStyle.plain
-            var blank = true
+            var gap = 0  // invisible blanks seen since the run's last visible cell
             func flush() {
-                let invisible = blank && style.background == -1 && !style.reverse && !style.underline
-                if !text.isEmpty && !invisible { runs.append(TerminalRun(column: start, text: text, style: style)) }
+                if !text.isEmpty { runs.append(TerminalRun(column: start, text: text, style: style)) }
                 text = ""
-                blank = true
+                gap = 0
             }
             let base = row * self.width
             for column in 0..<self.width {
                 let cell = self.cells[base + column]
                 guard cell.width > 0 else { continue }
-                let cellStyle = palette.style(cell.style, selected: cell.isSelected)
-                if text.isEmpty || cellStyle != style {
-                    flush()
-                    start = column
-                    style = cellStyle
+                if cell.style != lastKey || cell.isSelected != lastSelected {
+                    lastKey = cell.style
+                    lastSelected = cell.isSelected
+                    lastStyle = palette.style(cell.style, selected: cell.isSelected)
                 }
+                if cell.character == " " && lastStyle.isInvisibleWhenBlank {
+                    if !text.isEmpty { gap += 1 }
+                    continue
+                }
+                if !text.isEmpty && (lastStyle != style || gap > maxGap || (gap > 0 && !style.isInvisibleWhenBlank)) {
+                    flush()
+                }
+                if text.isEmpty {
+                    start = column
+                    style = lastStyle
+                } else if gap > 0 {
+                    text.append(String(repeating: " ", count: gap))
+                }
+                gap = 0
                 text.append(cell.character)
-                if cell.character != " " { blank = false }
             }
             flush()
             rows.append(runs)
         }
         return rows
+    }
+}
+
+extension TerminalStyle {
+    /// A blank in this style looks exactly like an erased cell.
+    var isInvisibleWhenBlank: Bool {
+        self.background == -1 && !self.reverse && !self.underline
     }
 }
