@@ -6,11 +6,15 @@ import KRPCTopCore
 import KRPCTopTerminal
 import Logging
 
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
 /// The UI loop: the only code that touches curses, run on one dedicated thread (btop's and bottom's loop).
 ///
-/// Each turn: wait up to ``keyPollMilliseconds`` for a key, drain the keys that follow, take the mailbox (the
-/// newest snapshot, effect outcomes), tick the clock, feed all of it as ``TopEvent``s to
-/// ``ViewState/apply(_:)``, execute the returned ``Effect``s, and redraw if anything changed.
+/// Each turn: sleep in `poll` until a key arrives, the mailbox is posted to (a snapshot, an effect's outcome) or
+/// ``idleWakeMilliseconds`` pass; read every key, take the mailbox, tick the clock, feed all of it as
+/// ``TopEvent``s to ``ViewState/apply(_:)``, execute the returned ``Effect``s, and redraw if anything changed.
 struct DashboardUI: Sendable {
     /// How the UI ended.
     enum Outcome: Sendable {
@@ -34,8 +38,8 @@ struct DashboardUI: Sendable {
         var environment: [String: String]
     }
 
-    /// How long a turn waits for a key before looking at the mailbox.
-    static let keyPollMilliseconds = 50
+    /// The longest the UI sleeps without input or mail (status messages expire, resizes are noticed).
+    static let idleWakeMilliseconds: Int32 = 250
 
     let settings: Settings
     let mailbox: UIMailbox
@@ -70,14 +74,14 @@ struct DashboardUI: Sendable {
         var dirty = true
 
         while true {
+            if !dirty { self.waitForInput(terminal: 0, timeoutMilliseconds: Self.idleWakeMilliseconds) }
             let signal = TerminalGuard.requestedSignal.load(ordering: .relaxed)
             if signal != 0 { return .signal(signal) }
 
+            // Every key ncurses has (it may have read several at once), so the next poll starts from an empty queue.
             var keys: [TerminalKey] = []
-            if let key = screen.readKey(timeoutMilliseconds: dirty ? 0 : Self.keyPollMilliseconds) {
-                keys.append(key)
-                while keys.count < 64, let next = screen.readKey(timeoutMilliseconds: 0) { keys.append(next) }
-            }
+            while keys.count < 64, let key = screen.readKey(timeoutMilliseconds: 0) { keys.append(key) }
+            if keys.count == 64 { dirty = true }  // more to read: do not wait in poll before reading them
             var effects: [Effect] = []
             for key in keys {
                 switch key {
@@ -127,6 +131,15 @@ struct DashboardUI: Sendable {
                 dirty = false
             }
         }
+    }
+
+    /// Sleeps until the terminal has input, the mailbox was posted to, a signal arrived, or the timeout passed.
+    private func waitForInput(terminal: Int32, timeoutMilliseconds: Int32) {
+        var fds = [
+            pollfd(fd: terminal, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: self.mailbox.wakeDescriptor, events: Int16(POLLIN), revents: 0),
+        ]
+        _ = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
     }
 
     // MARK: Effects

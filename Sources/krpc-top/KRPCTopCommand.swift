@@ -33,6 +33,13 @@ struct KRPCTopCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("ZooKeeper servers to discover nodes in.", valueName: "host:port[,host:port...]"))
     var zk: String?
 
+    @Option(help: ArgumentHelp("Root path of the registry layout in ZooKeeper (default: none, as the seed).",
+                               valueName: "/path"))
+    var zkRoot: String?
+
+    @Option(help: "ZooKeeper session timeout to ask for, in seconds.")
+    var zkSessionTimeout: Double = 10
+
     @Option(help: ArgumentHelp("A fixed node list instead of ZooKeeper.", valueName: "host:port[,host:port...]"))
     var nodes: String?
 
@@ -118,8 +125,17 @@ struct KRPCTopCommand: AsyncParsableCommand {
             for entry in entries where NodeAddress(parsing: entry) == nil {
                 throw ValidationError("--zk: '\(entry)' is not host:port (e.g. 127.0.0.1:2181)")
             }
-            registry = .zooKeeper(zk)
+            let root = self.zkRoot ?? ""
+            if !root.isEmpty {
+                guard root.hasPrefix("/"), !root.hasSuffix("/"), !root.contains("//") else {
+                    throw ValidationError("--zk-root '\(root)' must be an absolute path like /krpc (no trailing slash)")
+                }
+            }
+            try positive(self.zkSessionTimeout, "--zk-session-timeout")
+            registry = .zooKeeper(servers: zk, root: root,
+                                  sessionTimeout: .milliseconds(Int64(self.zkSessionTimeout * 1000)))
         case (nil, let list?):
+            if self.zkRoot != nil { throw ValidationError("--zk-root goes with --zk") }
             var addresses: [NodeAddress] = []
             for entry in list.split(separator: ",") {
                 guard let address = NodeAddress(parsing: entry) else {
@@ -241,6 +257,8 @@ struct KRPCTopCommand: AsyncParsableCommand {
         TerminalGuard.installQuitHandlers()
         TerminalGuard.arm(logDescriptor: logFile.descriptor, logPath: logFile.path)
         let mailbox = ui.mailbox
+        TerminalGuard.wakeDescriptor.store(mailbox.wakeWriteDescriptor, ordering: .relaxed)
+        defer { TerminalGuard.wakeDescriptor.store(-1, ordering: .relaxed) }
         let outcome = await stack.run(deliver: { mailbox.post($0) }) {
             await withCheckedContinuation { (continuation: CheckedContinuation<DashboardUI.Outcome, Never>) in
                 let thread = Thread {

@@ -115,6 +115,15 @@ final class RedisPoller: Sendable {
                 events.append(DashboardEvent(time: wallTime, kind: .redis(link), reason: reason))
                 s.reading.state = link
             }
+            if snapshot.totals == nil {
+                // Unknown while Redis cannot be read: show nothing rather than stale counts. The fault values
+                // seen last stay as the base for the set/cleared events once Redis is back.
+                s.samples.removeAll()
+                s.reading.calls = [:]
+                s.reading.callRates = [:]
+                s.reading.faults = [:]
+                s.reading.clusterQPS = nil
+            }
             if let totals = snapshot.totals {
                 s.everConnected = true
                 s.samples.append(Sample(time: now, total: totals.calls, byNode: totals.callsByNode))

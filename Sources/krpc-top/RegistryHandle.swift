@@ -6,8 +6,9 @@ import Logging
 struct RegistryHandle: Sendable {
     /// Which registry to use.
     enum Choice: Sendable, Hashable {
-        /// ZooKeeper servers, `host:port[,host:port…]`.
-        case zooKeeper(String)
+        /// ZooKeeper servers (`host:port[,host:port…]`), the layout's root (`""` or `/path`), the session timeout
+        /// to ask for.
+        case zooKeeper(servers: String, root: String, sessionTimeout: Duration)
         /// A fixed list of nodes for one method, no ZooKeeper.
         case fixed([NodeAddress], ServiceKey)
     }
@@ -25,7 +26,7 @@ struct RegistryHandle: Sendable {
         case .fixed(let nodes, let key):
             let registry = InMemoryServiceRegistry(nodes.map { ServiceInstance(address: $0) }, under: key)
             return RegistryHandle(registry: registry, usesZooKeeper: false, sessionTimeout: { nil }, close: {})
-        case .zooKeeper(let servers):
+        case .zooKeeper(let servers, _, _):
             throw TopError("--zk \(servers): this krpc-top has no ZooKeeper registry yet; use --nodes HOST:PORT,...")
         }
     }

@@ -6,8 +6,8 @@ import Synchronization
 
 /// Keeps the terminal usable whatever happens while curses is up.
 ///
-/// - SIGINT, SIGTERM, SIGHUP and SIGQUIT only set a flag (``requestedSignal``); the UI thread sees it within one
-///   key-poll timeout, leaves curses properly and krpc-top exits.
+/// - SIGINT, SIGTERM, SIGHUP and SIGQUIT only set a flag (``requestedSignal``) and wake the UI thread
+///   (``wakeDescriptor``), which leaves curses properly; then krpc-top exits.
 /// - Crash signals (SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT: a Swift trap or a C library fault) put the
 ///   terminal back by hand (saved termios, leave the alternate screen, show the cursor, stop mouse reporting),
 ///   say where the log is on the real stderr, then hand the signal to whoever handled it before (Swift's
@@ -20,6 +20,8 @@ import Synchronization
 enum TerminalGuard {
     /// The signal that asked krpc-top to quit, or 0.
     static let requestedSignal = Atomic<Int32>(0)
+    /// A pipe the quit handler writes a byte to, so the UI thread wakes from `poll` at once; -1 for none.
+    static let wakeDescriptor = Atomic<Int32>(-1)
 
     private static let quitSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
     private static let crashSignals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT]
@@ -31,6 +33,11 @@ enum TerminalGuard {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { sig in
                 TerminalGuard.requestedSignal.store(sig, ordering: .relaxed)
+                let fd = TerminalGuard.wakeDescriptor.load(ordering: .relaxed)
+                if fd >= 0 {
+                    var byte: UInt8 = 1
+                    _ = write(fd, &byte, 1)
+                }
             }
             sigemptyset(&action.sa_mask)
             action.sa_flags = 0  // no SA_RESTART: interrupt the key poll so the UI notices at once

@@ -34,6 +34,8 @@ struct TopStack: Sendable {
         configuration.failover = settings.failover ? FailoverPolicy() : nil
         configuration.hedging = settings.hedgeDelay.map { HedgingPolicy(delay: $0) }
         configuration.defaultDeadline = settings.deadline
+        // Breakers are ticked (and due probes sent) once per refresh: the screen shows nothing finer.
+        configuration.tickInterval = settings.refreshInterval
         configuration.logger = Logger(label: "krpc.channel")
         do {
             try configuration.validate()
