@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "krpc-server", targets: ["krpc-server"]),
         .executable(name: "krpc-top", targets: ["krpc-top"]),
         .executable(name: "krpc-bench", targets: ["krpc-bench"]),
+        .executable(name: "krpc-scenario", targets: ["krpc-scenario"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -86,6 +87,13 @@ let package = Package(
         // MARK: 5. Dashboard core: pure snapshot -> view state -> screen buffer
         .target(name: "KRPCTopCore", dependencies: ["KRPCPolicy"], swiftSettings: strictSettings),
 
+        // MARK: The seed's experiments as code: scenario runner and verdicts (demo-cluster/scenario)
+        .target(
+            name: "KRPCDemo",
+            dependencies: ["KRPC", "KRPCPolicy", "KRPCWire", "KRPCRedis", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: 6. Executables: argument parsing and wiring only
         .executableTarget(
             name: "krpc-server",
@@ -118,6 +126,28 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // libFuzzer target for the frame decoder: a stub in a normal build; fuzz.sh beside it
+        // builds the real one (-DKRPC_FUZZING, ASan, coverage) in .build-fuzz.
+        .executableTarget(
+            name: "krpc-fuzz-frame",
+            dependencies: [
+                "KRPCWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["corpus", "fuzz.sh"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "krpc-scenario",
+            dependencies: [
+                "KRPC", "KRPCDemo", "KRPCPolicy", "KRPCWire", "KRPCZooKeeper", "KRPCRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -159,6 +189,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "KRPCTopCoreTests", dependencies: ["KRPCTopCore"], swiftSettings: strictSettings),
+        .testTarget(name: "KRPCDemoTests", dependencies: ["KRPCDemo", "KRPC", "KRPCPolicy"], swiftSettings: strictSettings),
         .testTarget(
             name: "KRPCTopTerminalTests",
             dependencies: ["KRPCTopTerminal", "KRPCTopCore"],

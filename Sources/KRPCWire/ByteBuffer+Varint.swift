@@ -26,6 +26,8 @@ extension ByteBuffer {
             guard let byte = self.getInteger(at: index, as: UInt8.self) else { return nil }
             index += 1
             count += 1
+            // The 10th byte may carry only the 64th bit; more is not a 64-bit varint.
+            if shift == 63, byte > 1 { return nil }
             result |= UInt64(byte & 0x7F) << shift
             if byte & 0x80 == 0 {
                 self.moveReaderIndex(to: index)

@@ -46,6 +46,12 @@ struct FrameHeaderCodecTests {
         #expect(buffer.readableBytes == 0)
     }
 
+    @Test("the largest request id takes a 10-byte varint and decodes")
+    func maximumVarint() throws {
+        var buffer = ByteBuffer(bytes: [0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01])
+        #expect(try FrameHeader.decode(from: &buffer).requestID == .max)
+    }
+
     @Test("skips unknown fields of every wire type")
     func skipsUnknownFields() throws {
         var buffer = ByteBuffer()
@@ -68,6 +74,8 @@ struct FrameHeaderCodecTests {
         ("unknown frame kind", [0x08, 0x09]),
         ("group wire type", [0x43]),
         ("truncated fixed64", [0x49, 0x01]),
+        ("varint over 64 bits", [0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02]),
+        ("varint over 10 bytes", [0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x81, 0x00]),
     ]
 
     @Test("rejects malformed headers with malformedHeader", arguments: Self.malformed)

@@ -36,6 +36,8 @@ public struct NodeSnapshot: Sendable, Identifiable {
     public var address: NodeAddress
     /// Registry weight.
     public var weight: Int
+    /// Whether the node honors its fault-injection key, as it published in the registry (`nil`: unknown).
+    public var faultInjection: Bool?
     /// The breaker's state, since when, why it last opened, cool-down, failures.
     public var breaker: BreakerStatus
     /// Time until the next health probe (OPEN/HALF-OPEN only).

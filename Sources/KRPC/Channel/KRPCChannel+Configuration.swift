@@ -79,3 +79,13 @@ extension KRPCChannel {
         }
     }
 }
+
+extension KRPCChannel.Configuration {
+    /// What krpc-top and the demo scenarios use: failover and hedging on (100 ms), the seed's breaker.
+    public static var interactive: Self {
+        var configuration = Self()
+        configuration.failover = FailoverPolicy()
+        configuration.hedging = HedgingPolicy(delay: .milliseconds(100))
+        return configuration
+    }
+}

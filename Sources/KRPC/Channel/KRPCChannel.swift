@@ -162,6 +162,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
                 return NodeSnapshot(
                     address: address,
                     weight: node.instance.weight,
+                    faultInjection: node.instance.faultInjection,
                     breaker: node.breaker.status(now: now),
                     nextProbeIn: node.breaker.timeUntilNextProbe(now: now),
                     connection: node.connection.state.description,

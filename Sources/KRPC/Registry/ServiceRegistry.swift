@@ -34,13 +34,24 @@ public struct ServiceInstance: Hashable, Sendable, CustomStringConvertible {
     public var startedAt: Int64?
     /// The server's krpc version, when it published one.
     public var version: String?
+    /// Whether the server honors its fault-injection key (`--allow-fault-injection`); `nil` when it
+    /// did not say. Published as `fault_injection` so the dashboard can tell the user why `e` does nothing.
+    public var faultInjection: Bool?
 
-    public init(address: NodeAddress, weight: Int = 1, pid: Int? = nil, startedAt: Int64? = nil, version: String? = nil) {
+    public init(
+        address: NodeAddress,
+        weight: Int = 1,
+        pid: Int? = nil,
+        startedAt: Int64? = nil,
+        version: String? = nil,
+        faultInjection: Bool? = nil
+    ) {
         self.address = address
         self.weight = weight
         self.pid = pid
         self.startedAt = startedAt
         self.version = version
+        self.faultInjection = faultInjection
     }
 
     public var description: String { "\(self.address) (weight \(self.weight))" }
