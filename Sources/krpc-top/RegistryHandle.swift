@@ -1,5 +1,6 @@
 import KRPC
 import KRPCPolicy
+import KRPCZooKeeper
 import Logging
 
 /// The registry krpc-top discovers nodes through: ZooKeeper (`--zk`), or a fixed list (`--nodes`).
@@ -26,8 +27,18 @@ struct RegistryHandle: Sendable {
         case .fixed(let nodes, let key):
             let registry = InMemoryServiceRegistry(nodes.map { ServiceInstance(address: $0) }, under: key)
             return RegistryHandle(registry: registry, usesZooKeeper: false, sessionTimeout: { nil }, close: {})
-        case .zooKeeper(let servers, _, _):
-            throw TopError("--zk \(servers): this krpc-top has no ZooKeeper registry yet; use --nodes HOST:PORT,...")
+        case .zooKeeper(let servers, let root, let sessionTimeout):
+            let registry: ZooKeeperRegistry
+            do {
+                registry = try ZooKeeperRegistry(configuration: ZooKeeperRegistry.Configuration(
+                    connectionString: servers, sessionTimeout: sessionTimeout, root: root,
+                    logger: Logger(label: "krpc.zookeeper")))
+            } catch {
+                throw TopError("--zk \(servers): \(error)")
+            }
+            return RegistryHandle(registry: registry, usesZooKeeper: true,
+                                  sessionTimeout: { registry.negotiatedSessionTimeout },
+                                  close: { await registry.close() })
         }
     }
 }

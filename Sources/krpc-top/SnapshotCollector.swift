@@ -180,7 +180,7 @@ final class SnapshotCollector: Sendable {
             p99Microseconds: n.latency.count > 0 ? n.latency.p99Micros : nil,
             latencyHistory: n.latencyPerSecond.suffix(60).map { $0 > 0 ? Int($0.rounded()) : nil },
             fault: redis?.faults[n.address],
-            acceptsFaults: nil,
+            acceptsFaults: n.faultInjection,
             inFlight: n.inFlight
         )
     }
