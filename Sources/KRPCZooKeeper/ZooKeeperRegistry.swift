@@ -158,6 +158,13 @@ public final class ZooKeeperRegistry: ServiceRegistry {
     /// The current connection state.
     public var state: RegistryState { self.shared.withLock { $0.registryState } }
 
+    /// The session timeout the server granted to the current session (it clamps the one asked for); `nil`
+    /// before the first session is established. krpc-top shows it in its header.
+    public var negotiatedSessionTimeout: Duration? {
+        let client = self.shared.withLock { $0.client }
+        return client?.negotiatedSessionTimeout
+    }
+
     /// The current state first, then every change. Finishes when the registry is closed.
     public func stateUpdates() -> AsyncStream<RegistryState> {
         let (stream, continuation) = AsyncStream.makeStream(of: RegistryState.self)

@@ -1,0 +1,115 @@
+import KRPC
+import Synchronization
+
+/// Drives calls at a target rate, open loop: call *n* starts at `anchor + n / rate` whether or not the
+/// earlier calls have finished, so a slow node shows up as latency and in-flight calls, not as a lower rate
+/// (no coordinated omission). Pausable and re-targetable at any time (the dashboard's space, `+` and `-`).
+///
+/// Calls that would push the number in flight past ``maxInFlight`` are skipped and counted in
+/// ``Counters/skipped`` instead, so a dead cluster cannot make krpc-top pile up unbounded tasks.
+final class LoadGenerator: Sendable {
+    /// What the generator has done so far.
+    struct Counters: Sendable, Hashable {
+        /// Calls started.
+        var started = 0
+        /// Calls finished (successfully or not).
+        var finished = 0
+        /// Calls not started because too many were in flight.
+        var skipped = 0
+    }
+
+    private struct State {
+        var rate: Double
+        var paused: Bool
+        /// Bumped on every change of rate or pause, so the ticker restarts its schedule.
+        var generation = 0
+        var counters = Counters()
+    }
+
+    /// The most calls in flight at once.
+    let maxInFlight: Int
+    private let state: Mutex<State>
+    private let call: @Sendable () async -> Void
+
+    /// Creates a generator; ``run()`` starts it.
+    /// - Parameters:
+    ///   - rate: Target calls per second (0 or less sends nothing).
+    ///   - paused: Start paused.
+    ///   - maxInFlight: The most calls in flight at once.
+    ///   - call: One call; errors are the callee's business (the channel counts them).
+    init(rate: Double, paused: Bool = false, maxInFlight: Int = 2000, call: @escaping @Sendable () async -> Void) {
+        self.state = Mutex(State(rate: rate, paused: paused))
+        self.maxInFlight = maxInFlight
+        self.call = call
+    }
+
+    /// The target rate, in calls per second.
+    var rate: Double { self.state.withLock { $0.rate } }
+    /// Whether the generator is paused.
+    var isPaused: Bool { self.state.withLock { $0.paused } }
+    /// The counters now.
+    var counters: Counters { self.state.withLock { $0.counters } }
+
+    /// Sets the target rate; the schedule restarts from now.
+    func setRate(_ rate: Double) {
+        self.state.withLock { s in
+            guard s.rate != rate else { return }
+            s.rate = rate
+            s.generation += 1
+        }
+    }
+
+    /// Pauses or resumes; on resume the schedule restarts from now (no burst to catch up).
+    func setPaused(_ paused: Bool) {
+        self.state.withLock { s in
+            guard s.paused != paused else { return }
+            s.paused = paused
+            s.generation += 1
+        }
+    }
+
+    /// Sends calls until cancelled, then cancels the calls in flight and waits for them.
+    func run() async {
+        // Long sleeps are cut into steps of at most this, so a rate change from 0.1/s takes effect quickly.
+        let maxSleep = Duration.milliseconds(100)
+        let clock = ContinuousClock()
+        await withDiscardingTaskGroup { group in
+            var generation = -1
+            var anchor = clock.now
+            var sent = 0  // calls scheduled since the anchor
+            while !Task.isCancelled {
+                let (rate, paused, currentGeneration) = self.state.withLock { ($0.rate, $0.paused, $0.generation) }
+                if currentGeneration != generation {
+                    generation = currentGeneration
+                    anchor = clock.now
+                    sent = 0
+                }
+                guard !paused, rate > 0, rate.isFinite else {
+                    do { try await clock.sleep(for: maxSleep) } catch { break }
+                    continue
+                }
+                let due = anchor + .seconds(Double(sent) / rate)
+                let now = clock.now
+                if due > now {
+                    do { try await clock.sleep(until: min(due, now + maxSleep)) } catch { break }
+                    continue
+                }
+                sent += 1
+                let admitted = self.state.withLock { s in
+                    if s.counters.started - s.counters.finished >= self.maxInFlight {
+                        s.counters.skipped += 1
+                        return false
+                    }
+                    s.counters.started += 1
+                    return true
+                }
+                guard admitted else { continue }
+                group.addTask {
+                    await self.call()
+                    self.state.withLock { $0.counters.finished += 1 }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+}

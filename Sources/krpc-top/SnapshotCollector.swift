@@ -1,0 +1,208 @@
+import KRPC
+import KRPCPolicy
+import KRPCTopCore
+import Synchronization
+
+/// Builds a ``DashboardSnapshot`` every refresh from the channel's snapshot, the latest Redis reading and the
+/// load generator, and hands it to the UI (or keeps it for `--once`).
+///
+/// Cheap by design: one `channel.snapshot()` (a copy under the channel's lock), one copy of the Redis reading,
+/// and an event list rebuilt only when the channel or the poller reported something new.
+final class SnapshotCollector: Sendable {
+    /// Where the snapshot's fixed parts come from.
+    struct Sources: Sendable {
+        var key: ServiceKey
+        var channel: KRPCChannel
+        var load: LoadGenerator
+        var poller: RedisPoller?
+        /// `false` with a fixed node list (`--nodes`): ZooKeeper shows as disabled.
+        var usesZooKeeper: Bool
+        /// The negotiated ZooKeeper session timeout, when known.
+        var sessionTimeout: @Sendable () -> Duration?
+        /// Seconds since 1970.
+        var wallClock: @Sendable () -> Double
+        /// The local offset from UTC in seconds, for event times.
+        var utcOffsetSeconds: Int
+    }
+
+    private struct Sample {
+        var time: ContinuousClock.Instant
+        var started: Int
+        var calls: Int
+        var failures: Int
+    }
+
+    private struct State {
+        var samples: [Sample] = []
+        var nodes: [NodeAddress] = []
+        /// The converted event list and what it was built from.
+        var events: [DashboardEvent] = []
+        var channelEventCount = -1
+        var channelLastEvent: ContinuousClock.Instant?
+        var pollerEventVersion = -1
+    }
+
+    /// The achieved rate is measured over about this long.
+    static let rateWindow = Duration.seconds(1)
+    /// The header's error rate is measured over about this long.
+    static let errorWindow = Duration.seconds(10)
+    /// Events shown.
+    static let eventLimit = 200
+
+    let sources: Sources
+    private let state = Mutex(State())
+
+    init(sources: Sources) {
+        self.sources = sources
+    }
+
+    /// The channel's nodes at the last snapshot (the Redis poller reads their fault keys).
+    var nodes: [NodeAddress] { self.state.withLock { $0.nodes } }
+
+    /// Delivers a snapshot every `interval` until cancelled.
+    func run(interval: Duration, deliver: @Sendable (DashboardSnapshot) -> Void) async {
+        let clock = ContinuousClock()
+        var next = clock.now
+        while !Task.isCancelled {
+            deliver(self.makeSnapshot())
+            next += interval
+            // After a stall (a suspended laptop, a debugger) start afresh rather than catching up in a burst.
+            if next < clock.now { next = clock.now + interval }
+            do { try await clock.sleep(until: next) } catch { break }
+        }
+    }
+
+    /// Everything the dashboard shows, now.
+    func makeSnapshot() -> DashboardSnapshot {
+        let channel = self.sources.channel.snapshot()
+        let redis = self.sources.poller?.reading
+        let load = self.sources.load
+        let counters = load.counters
+        let now = channel.takenAt
+
+        let (achieved, errorPercent, events) = self.state.withLock { s in
+            s.samples.append(Sample(time: now, started: counters.started, calls: channel.calls,
+                                    failures: channel.failures))
+            while s.samples.count > 2 && now - s.samples[1].time >= Self.errorWindow { s.samples.removeFirst() }
+            s.nodes = channel.nodes.map(\.address)
+            let latest = s.samples[s.samples.count - 1]
+            // Achieved rate: against the newest sample at least a rate window old (or the oldest one).
+            let rateBase = s.samples.last { now - $0.time >= Self.rateWindow } ?? s.samples[0]
+            let rateSeconds = Self.seconds(now - rateBase.time)
+            let achieved = rateSeconds > 0 ? Double(latest.started - rateBase.started) / rateSeconds : 0
+            let errorBase = s.samples[0]
+            let done = (latest.calls - errorBase.calls) + (latest.failures - errorBase.failures)
+            let errorPercent = done > 0 ? Double(latest.failures - errorBase.failures) * 100 / Double(done) : nil
+            self.refreshEvents(&s, channel: channel, redis: redis)
+            return (achieved, errorPercent, s.events)
+        }
+
+        let nodes = channel.nodes.map { Self.node($0, at: now, redis: redis) }
+        return DashboardSnapshot(
+            service: self.sources.key.service,
+            method: self.sources.key.method,
+            balancer: channel.balancer.name,
+            targetRate: load.rate,
+            achievedRate: achieved,
+            clusterQPS: redis?.clusterQPS,
+            calls: channel.calls,
+            failures: channel.failures,
+            errorPercent: errorPercent,
+            p50Microseconds: channel.latency.count > 0 ? channel.latency.p50Micros : nil,
+            p99Microseconds: channel.latency.count > 0 ? channel.latency.p99Micros : nil,
+            zookeeper: self.sources.usesZooKeeper ? Self.link(channel.registryState) : .disabled,
+            zookeeperSessionTimeout: self.sources.usesZooKeeper ? self.sources.sessionTimeout() : nil,
+            redis: redis?.state ?? .disabled,
+            panicMode: channel.panic,
+            paused: load.isPaused,
+            nodes: nodes,
+            events: events,
+            utcOffsetSeconds: self.sources.utcOffsetSeconds
+        )
+    }
+
+    /// Rebuilds the event list when the channel or the poller has news; newest first.
+    private func refreshEvents(_ s: inout State, channel: ChannelSnapshot, redis: RedisPoller.Reading?) {
+        let lastTime = channel.events.last?.time
+        let pollerVersion = redis?.eventVersion ?? 0
+        guard channel.events.count != s.channelEventCount || lastTime != s.channelLastEvent
+            || pollerVersion != s.pollerEventVersion
+        else { return }
+        s.channelEventCount = channel.events.count
+        s.channelLastEvent = lastTime
+        s.pollerEventVersion = pollerVersion
+        var all = channel.events.compactMap(self.event)
+        all.append(contentsOf: redis?.events ?? [])
+        // Stable: equal times keep their order of arrival (reversed, as the list is newest first).
+        s.events = Array(all.enumerated().sorted {
+            $0.element.time != $1.element.time ? $0.element.time > $1.element.time : $0.offset > $1.offset
+        }.prefix(Self.eventLimit).map(\.element))
+    }
+
+    private func event(_ e: KRPCChannelEvent) -> DashboardEvent? {
+        let kind: DashboardEvent.Kind
+        var reason: String?
+        switch e.kind {
+        case .breaker(let from, let to, let why):
+            kind = .transition(from: Self.state(from), to: Self.state(to))
+            reason = why.isEmpty ? nil : why
+        case .nodeJoined: kind = .joined
+        case .nodeLeft: kind = .left
+        case .panicStarted: kind = .panic(true)
+        case .panicEnded: kind = .panic(false)
+        case .registry(let state):
+            guard self.sources.usesZooKeeper else { return nil }
+            kind = .zookeeper(Self.link(state))
+        case .balancerChanged:
+            return nil  // the header shows the balancer, and the status line confirmed the key press
+        }
+        return DashboardEvent(time: e.wallTime, node: e.node, kind: kind, reason: reason)
+    }
+
+    // MARK: Mapping
+
+    static func node(_ n: KRPC.NodeSnapshot, at now: ContinuousClock.Instant, redis: RedisPoller.Reading?)
+        -> KRPCTopCore.NodeSnapshot
+    {
+        let state = Self.state(n.breaker.state)
+        return KRPCTopCore.NodeSnapshot(
+            address: n.address,
+            state: state,
+            timeInState: max(.zero, now - n.breaker.since),
+            reason: state == .healthy ? nil : n.breaker.reason,
+            nextProbeIn: state == .healthy ? nil : (n.nextProbeIn ?? n.breaker.timeUntilNextProbe),
+            redisCalls: redis?.calls[n.address],
+            redisCallRate: redis?.callRates[n.address],
+            // The contract: attempts the node answered (success or error), and of those the failed ones.
+            calls: n.answered,
+            errors: max(0, n.failures - n.timeouts),
+            p50Microseconds: n.latency.count > 0 ? n.latency.p50Micros : nil,
+            p99Microseconds: n.latency.count > 0 ? n.latency.p99Micros : nil,
+            latencyHistory: n.latencyPerSecond.suffix(60).map { $0 > 0 ? Int($0.rounded()) : nil },
+            fault: redis?.faults[n.address],
+            acceptsFaults: n.faultInjection,
+            inFlight: n.inFlight
+        )
+    }
+
+    static func state(_ state: BreakerState) -> NodeState {
+        switch state {
+        case .closed: .healthy
+        case .halfOpen: .halfOpen
+        case .open: .broken
+        }
+    }
+
+    static func link(_ state: RegistryState) -> LinkState {
+        switch state {
+        case .connecting: .connecting
+        case .connected: .connected
+        case .disconnected: .disconnected
+        case .expired: .expired
+        }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import KRPC
+import KRPCPolicy
+import KRPCRedis
+import KRPCTopCore
+import Logging
+
+/// The client stack krpc-top embeds, wired: registry → channel (balancer, breakers, probes, failover, hedging),
+/// the load generator calling through it, the Redis client with its poller and fault injector, and the collector
+/// that turns all of it into dashboard snapshots.
+struct TopStack: Sendable {
+    let key: ServiceKey
+    let registry: RegistryHandle
+    let channel: KRPCChannel
+    let load: LoadGenerator
+    let redis: RedisClient?
+    let poller: RedisPoller?
+    let injector: FaultInjector?
+    let collector: SnapshotCollector
+    let refreshInterval: Duration
+    let logger: Logger
+
+    /// Builds the stack; nothing runs until ``run(deliver:_:)``.
+    /// - Throws: ``TopError`` for a bad configuration (an address, a balancer, the registry).
+    init(settings: TopSettings, logger: Logger) throws(TopError) {
+        let key = ServiceKey(service: settings.service, method: settings.method)
+        self.key = key
+        self.logger = logger
+        self.refreshInterval = settings.refreshInterval
+        self.registry = try RegistryHandle.make(settings.registry, logger: logger)
+
+        var configuration = KRPCChannel.Configuration()
+        configuration.balancer = settings.balancer
+        configuration.failover = settings.failover ? FailoverPolicy() : nil
+        configuration.hedging = settings.hedgeDelay.map { HedgingPolicy(delay: $0) }
+        configuration.defaultDeadline = settings.deadline
+        // Breakers are ticked (and due probes sent) once per refresh: the screen shows nothing finer.
+        configuration.tickInterval = settings.refreshInterval
+        configuration.logger = Logger(label: "krpc.channel")
+        do {
+            try configuration.validate()
+        } catch {
+            throw TopError("invalid client configuration: \(error)")
+        }
+        let channel = KRPCChannel(key: key, registry: self.registry.registry, configuration: configuration)
+        self.channel = channel
+
+        let deadline = settings.deadline
+        let call: @Sendable () async -> Void
+        if key.service == UserServiceRpc.name && key.method == UserServiceRpc.login {
+            let users = UserServiceClient(channel)
+            // The seed's demo login.
+            call = { _ = try? await users.login(name: "zhangsan", pwd: "123456", deadline: deadline) }
+        } else {
+            // Any other method gets an empty message: every field at its default.
+            call = { _ = try? await channel.call(service: key.service, method: key.method, payload: [], deadline: deadline) }
+        }
+        self.load = LoadGenerator(rate: settings.rate, call: call)
+
+        if let address = settings.redis {
+            let redisConfiguration: RedisConfiguration
+            let client: RedisClient
+            do {
+                redisConfiguration = try RedisConfiguration(address: address)
+                client = try RedisClient(configuration: redisConfiguration, logger: Logger(label: "krpc.redis"))
+            } catch {
+                throw TopError("--redis \(address): \(error)")
+            }
+            self.redis = client
+            self.injector = FaultInjector(client: client)
+        } else {
+            self.redis = nil
+            self.injector = nil
+        }
+
+        // The poller reads the fault keys of the nodes the collector last saw; the collector reads the poller.
+        let nodes = NodeListBox()
+        let poller = self.redis.map { client in
+            RedisPoller(key: key, reader: RedisDashboardReader(client: client), interval: settings.refreshInterval,
+                        nodes: { nodes.nodes }, wallClock: { Date().timeIntervalSince1970 })
+        }
+        self.poller = poller
+        let registry = self.registry
+        let collector = SnapshotCollector(sources: SnapshotCollector.Sources(
+            key: key, channel: channel, load: self.load, poller: poller,
+            usesZooKeeper: registry.usesZooKeeper,
+            sessionTimeout: { registry.sessionTimeout() },
+            wallClock: { Date().timeIntervalSince1970 },
+            utcOffsetSeconds: TimeZone.current.secondsFromGMT()
+        ))
+        nodes.source = collector
+        self.collector = collector
+    }
+
+    /// Runs the stack's tasks while `body` runs, then stops them and closes the connections.
+    /// - Parameters:
+    ///   - deliver: Receives each snapshot the collector builds.
+    ///   - body: What to do while the stack runs (the UI, or waiting `--duration`).
+    func run<T: Sendable>(
+        deliver: @escaping @Sendable (DashboardSnapshot) -> Void,
+        _ body: () async -> T
+    ) async -> T {
+        let channel = self.channel
+        let load = self.load
+        let poller = self.poller
+        let collector = self.collector
+        let interval = self.refreshInterval
+        let channelTask = Task { await channel.run() }
+        let loadTask = Task { await load.run() }
+        let pollerTask = Task { await poller?.run() }
+        let collectorTask = Task { await collector.run(interval: interval, deliver: deliver) }
+        let result = await body()
+
+        self.logger.info("shutting down")
+        loadTask.cancel()
+        collectorTask.cancel()
+        pollerTask.cancel()
+        channelTask.cancel()
+        await loadTask.value
+        await collectorTask.value
+        await pollerTask.value
+        await channelTask.value
+        await self.redis?.shutdown()
+        await self.registry.close()
+        self.logger.info("stopped")
+        return result
+    }
+}
+
+/// Lets the poller ask for the collector's node list, which exists only after the poller does.
+///
+/// `@unchecked Sendable`: `source` is written once, in ``TopStack/init(settings:logger:)``, before any task that
+/// reads it starts.
+private final class NodeListBox: @unchecked Sendable {
+    var source: SnapshotCollector?
+    var nodes: [NodeAddress] { self.source?.nodes ?? [] }
+}
+
+/// A failure krpc-top reports to the user as a message (never a crash).
+struct TopError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

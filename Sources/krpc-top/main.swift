@@ -1,1 +1,0 @@
-print("krpc-top: not yet")
