@@ -56,12 +56,17 @@ struct KRPCServerCommand: AsyncParsableCommand {
     @Option(help: "Largest frame accepted, in bytes.")
     var maxFrameSize: Int = 4 * 1024 * 1024
 
+    @Option(help: "Flush responses after this many frames (and at the end of each event-loop tick).")
+    var flushEvery: Int = 16
+
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0...65535, got \(self.port)") }
         guard Logger.Level(rawValue: self.logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard self.gracePeriod >= 0 else { throw ValidationError("--grace-period must be >= 0") }
+        guard self.flushEvery >= 1 else { throw ValidationError("--flush-every must be >= 1") }
+        guard self.maxFrameSize >= 64 else { throw ValidationError("--max-frame-size must be >= 64") }
         if self.zk != nil && self.noRegistry { throw ValidationError("--zk and --no-registry exclude each other") }
         if self.redis != nil && self.noRedis { throw ValidationError("--redis and --no-redis exclude each other") }
         if self.zk != nil { throw ValidationError("--zk: not yet supported (the registry comes with the server issue); use --no-registry") }
@@ -89,6 +94,7 @@ struct KRPCServerCommand: AsyncParsableCommand {
                 port: self.port,
                 maximumFrameLength: self.maxFrameSize,
                 gracePeriod: .milliseconds(Int64(self.gracePeriod * 1000)),
+                flushEvery: self.flushEvery,
                 logger: logger
             ),
             services: [UserService(), EchoService(), HealthService()]
