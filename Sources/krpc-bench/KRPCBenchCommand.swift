@@ -71,6 +71,9 @@ struct KRPCBenchCommand: AsyncParsableCommand {
     @Option(help: "Per-call deadline in seconds.")
     var deadline: Double = 5
 
+    @Option(help: "Flush requests after this many frames (and at the end of each event-loop tick).")
+    var flushEvery: Int = 16
+
     @Flag(help: "Print one JSON line instead of a summary.")
     var json = false
 
@@ -81,6 +84,7 @@ struct KRPCBenchCommand: AsyncParsableCommand {
         guard self.warmup >= 0 else { throw ValidationError("--warmup must be >= 0") }
         guard self.connections >= 1 else { throw ValidationError("--connections must be >= 1") }
         guard self.deadline > 0 else { throw ValidationError("--deadline must be > 0") }
+        guard self.flushEvery >= 1 else { throw ValidationError("--flush-every must be >= 1") }
         if self.zk != nil || self.service != nil || self.method != nil {
             throw ValidationError("--zk/--service/--method: not yet supported (discovery comes with the client stack); use --target")
         }
@@ -90,7 +94,8 @@ struct KRPCBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let target = self.target.flatMap({ NodeAddress(parsing: $0) }) else { return }
-        let connections = (0..<self.connections).map { _ in NodeConnection(to: target) }
+        let configuration = NodeConnection.Configuration(flushEvery: self.flushEvery)
+        let connections = (0..<self.connections).map { _ in NodeConnection(to: target, configuration: configuration) }
         var echoRequest = EchoRequest()
         echoRequest.value = Data(repeating: 0x61, count: self.payload)
         let request = echoRequest

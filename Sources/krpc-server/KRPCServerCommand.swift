@@ -81,6 +81,9 @@ struct KRPCServerCommand: AsyncParsableCommand {
     @Option(help: "Largest frame accepted, in bytes.")
     var maxFrameSize: Int = 4 * 1024 * 1024
 
+    @Option(help: "Flush responses after this many frames (and at the end of each event-loop tick).")
+    var flushEvery: Int = 16
+
     func validate() throws {
         guard (0...65535).contains(self.port) else {
             throw ValidationError("--port must be 0...65535, got \(self.port)")
@@ -98,6 +101,7 @@ struct KRPCServerCommand: AsyncParsableCommand {
             throw ValidationError("--grace-period must be >= 0 seconds")
         }
         guard self.maxFrameSize >= 64 else { throw ValidationError("--max-frame-size must be >= 64 bytes") }
+        guard self.flushEvery >= 1 else { throw ValidationError("--flush-every must be >= 1") }
         guard self.countLogInterval.isFinite, self.countLogInterval >= 0 else {
             throw ValidationError("--count-log-interval must be >= 0 seconds")
         }
@@ -159,6 +163,7 @@ struct KRPCServerCommand: AsyncParsableCommand {
                 allowFaultInjection: self.allowFaultInjection,
                 countLogInterval: self.countLogInterval > 0 ? .milliseconds(Int64(self.countLogInterval * 1000)) : nil,
                 weight: self.weight ?? 1,
+                flushEvery: self.flushEvery,
                 logger: logger
             ),
             registry: registry

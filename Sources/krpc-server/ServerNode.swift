@@ -39,6 +39,8 @@ struct ServerNode {
         /// How often to log the cluster-wide Login count; `nil` = never.
         var countLogInterval: Duration?
         var weight: Int
+        /// Flush the socket after this many queued responses (see KRPCServer.Configuration.flushEvery).
+        var flushEvery: Int
         var logger: Logger
     }
 
@@ -66,6 +68,7 @@ struct ServerNode {
                 port: configuration.port,
                 maximumFrameLength: configuration.maximumFrameLength,
                 gracePeriod: configuration.gracePeriod,
+                flushEvery: configuration.flushEvery,
                 logger: logger,
                 faultSource: configuration.redis == nil ? nil : faults,
                 counters: counter

@@ -17,7 +17,7 @@ struct NodeConnectionTests {
     @Test("nothing listening: unavailable at once, then fail fast while backing off")
     func refused() async throws {
         let address = try await self.deadPort()
-        let configuration = NodeConnection.Configuration(initialBackoff: .seconds(30), maximumBackoff: .seconds(30))
+        let configuration = NodeConnection.Configuration(defaultDeadline: Timeouts.generous, initialBackoff: .seconds(30), maximumBackoff: .seconds(30))
         try await withConnection(to: address, configuration: configuration) { connection in
             let first = await expectKRPCError(.unavailable) {
                 try await EchoClient(connection).echo(Requests.echo("x"), deadline: Timeouts.generous)
@@ -37,7 +37,7 @@ struct NodeConnectionTests {
     @Test("reconnects to a server that comes back on the same port")
     func reconnects() async throws {
         let address = try await self.deadPort()
-        let configuration = NodeConnection.Configuration(initialBackoff: .milliseconds(20), maximumBackoff: .milliseconds(100))
+        let configuration = NodeConnection.Configuration(defaultDeadline: Timeouts.generous, initialBackoff: .milliseconds(20), maximumBackoff: .milliseconds(100))
         try await withConnection(to: address, configuration: configuration) { connection in
             await expectKRPCError(.unavailable) { try await HealthClient(connection).check() }
             try await withServer(configure: { $0.port = address.port }) { _, _ in
@@ -54,7 +54,7 @@ struct NodeConnectionTests {
     @Test("state updates: idle, connecting, ready, then idle when the server goes away, closed at the end")
     func stateUpdates() async throws {
         let connection = try await withServer { _, address in
-            let connection = NodeConnection(to: address)
+            let connection = NodeConnection(to: address, configuration: .init(defaultDeadline: Timeouts.generous))
             let updates = connection.stateUpdates()
             let seen = Task {
                 var names: [String] = []
@@ -77,7 +77,7 @@ struct NodeConnectionTests {
     @Test("a request over the maximum frame length fails locally with frame too large")
     func requestTooLarge() async throws {
         try await withServer { _, address in
-            let configuration = NodeConnection.Configuration(maximumFrameLength: 1024)
+            let configuration = NodeConnection.Configuration(defaultDeadline: Timeouts.generous, maximumFrameLength: 1024)
             try await withConnection(to: address, configuration: configuration) { connection in
                 await expectKRPCError(.frameTooLarge) {
                     try await EchoClient(connection).echo(Requests.echo(String(repeating: "a", count: 2000)))
@@ -121,7 +121,7 @@ struct NodeConnectionTests {
     @Test("a response over the client's maximum closes the connection with frame too large")
     func responseTooLarge() async throws {
         try await withServer(services: [TestService(probe: Probe())]) { _, address in
-            let configuration = NodeConnection.Configuration(maximumFrameLength: 1000)
+            let configuration = NodeConnection.Configuration(defaultDeadline: Timeouts.generous, maximumFrameLength: 1000)
             try await withConnection(to: address, configuration: configuration) { connection in
                 let error = await expectKRPCError(.frameTooLarge) {
                     try await connection.call(service: "Test", method: "Big", request: Requests.echo("5000"), responseType: EchoResponse.self)
@@ -141,7 +141,7 @@ struct NodeConnectionTests {
     @Test("calls after close fail with unavailable")
     func afterClose() async throws {
         try await withServer { _, address in
-            let connection = NodeConnection(to: address)
+            let connection = NodeConnection(to: address, configuration: .init(defaultDeadline: Timeouts.generous))
             _ = try await EchoClient(connection).echo(Requests.echo("x"))
             await connection.close()
             await expectKRPCError(.unavailable) { try await EchoClient(connection).echo(Requests.echo("x")) }

@@ -159,7 +159,11 @@ struct ServerBadInputTests {
     /// Opens a raw connection that sends `bytes` (or nothing) and then stays silent; checks the
     /// server serves others meanwhile (well before the 3 s idle timeout could hit them too).
     func idle(sending bytes: ByteBuffer?) async throws -> RawConnection.Reply {
-        try await withServer(configure: { $0.idleTimeout = .seconds(3) }) { _, address in
+        let logs = CapturingLogHandler.Store()
+        let reply = try await withServer(configure: {
+            $0.idleTimeout = .seconds(3)
+            $0.logger = CapturingLogHandler.logger(logs, level: .debug)
+        }) { _, address in
             let raw = try await RawConnection.connect(to: address)
             if let bytes { try await raw.send(bytes) }
             try await expectStillServing(address)
@@ -167,5 +171,9 @@ struct ServerBadInputTests {
             await raw.close()
             return reply
         }
+        if bytes != nil && reply.goaway == nil {
+            for entry in logs.all { print("LOG \(entry.level) \(entry.message) \(entry.metadata)") }
+        }
+        return reply
     }
 }

@@ -39,6 +39,19 @@ public final class NodeConnection: KRPCCaller, Sendable {
     private let core: NIOLoopBoundBox<ConnectionCore>
     private let observers: ConnectionObservers
     private let nextRequestID = Atomic<UInt64>(1)
+    private let inbox = Mutex(Inbox())
+
+    /// A call made off the event loop, on its way to it.
+    private struct Submission: Sendable {
+        var request: ConnectionCore.Request
+        var continuation: ConnectionCore.Continuation
+        var task: CurrentTaskRef
+    }
+
+    private struct Inbox {
+        var items: [Submission] = []
+        var drainScheduled = false
+    }
 
     /// Creates a connection to `address`; nothing connects before the first call or ``connect()``.
     ///
@@ -133,7 +146,7 @@ public final class NodeConnection: KRPCCaller, Sendable {
                     // The cancellation flag is read again on the loop: a cancel that lands between
                     // here and there then still ends the call (its onCancel may run before start).
                     let task = withUnsafeCurrentTask { CurrentTaskRef(task: $0) }
-                    loop.execute { core.value.start(request, continuation: continuation, task: task) }
+                    self.submit(Submission(request: request, continuation: continuation, task: task))
                 }
             }
         } onCancel: {
@@ -144,6 +157,31 @@ public final class NodeConnection: KRPCCaller, Sendable {
             }
         }
         return try result.get()
+    }
+
+    /// Hands a call made off the event loop to the loop. Calls arriving together share one hop:
+    /// the first schedules a drain, the others only append (shared/bench/FINDINGS.md, lesson 4:
+    /// one `execute` per call costs a wake-up and a flush each).
+    private func submit(_ submission: Submission) {
+        let schedule: Bool = self.inbox.withLock { inbox in
+            inbox.items.append(submission)
+            if inbox.drainScheduled { return false }
+            inbox.drainScheduled = true
+            return true
+        }
+        guard schedule else { return }
+        let core = self.core
+        self.eventLoop.execute {
+            var taken: [Submission] = []
+            self.inbox.withLock { inbox in
+                swap(&taken, &inbox.items)
+                inbox.drainScheduled = false
+            }
+            let value = core.value
+            for item in taken {
+                value.start(item.request, continuation: item.continuation, task: item.task)
+            }
+        }
     }
 
     /// Calls with a payload in a `ByteBuffer` (copied into the frame).

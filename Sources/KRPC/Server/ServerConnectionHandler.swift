@@ -309,7 +309,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         switch result {
         case .success(let bytes):
             let header = FrameHeader.response(id: id)
-            let length = ByteBuffer.krpcFrameLength(header: header, payloadLength: bytes.count)
+            // A response header is at most 15 bytes: check the exact size only near the limit.
+            let length =
+                bytes.count + 32 < self.settings.maximumFrameLength
+                ? 0 : ByteBuffer.krpcFrameLength(header: header, payloadLength: bytes.count)
             guard length <= self.settings.maximumFrameLength else {
                 let error = KRPCError(
                     code: .frameTooLarge,

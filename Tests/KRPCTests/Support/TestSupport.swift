@@ -71,11 +71,12 @@ func withServer<T: Sendable>(
     }
 }
 
-/// A connection to `address` for the duration of `body`, closed after it.
+/// A connection to `address` for the duration of `body`, closed after it. Its default deadline is
+/// generous: the tests run in parallel on 2 shared cores, where 5 s is not always enough.
 @discardableResult
 func withConnection<T: Sendable>(
     to address: NodeAddress,
-    configuration: NodeConnection.Configuration = .init(),
+    configuration: NodeConnection.Configuration = .init(defaultDeadline: Timeouts.generous),
     _ body: (NodeConnection) async throws -> T
 ) async throws -> T {
     let connection = NodeConnection(to: address, configuration: configuration)
