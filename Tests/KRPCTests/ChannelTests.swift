@@ -276,6 +276,20 @@ struct ChannelTests {
         }
     }
 
+    @Test("a call made before the registry first answered waits for it instead of failing")
+    func callBeforeFirstMembership() async throws {
+        try await TestCluster.with(nodes: 1) { cluster in
+            let channel = KRPCChannel(key: cluster.key, registry: cluster.registry, seed: 1)
+            let call = Task { try await login(channel) }
+            try await Task.sleep(for: .milliseconds(100))  // the call is waiting: nothing runs the channel yet
+            let running = Task { await channel.run() }
+            defer { running.cancel() }
+            _ = try await call.value
+            #expect(channel.snapshot().calls == 1)
+            #expect(channel.snapshot().failures == 0)
+        }
+    }
+
     @Test("no node registered: a clear unavailable error, not a hang")
     func noNodes() async throws {
         try await TestCluster.with(nodes: 0) { cluster in

@@ -52,8 +52,15 @@ normalize_node() {
 }
 
 # registered_nodes: host:port of every Login leaf ZooKeeper holds now (via the `dump` four-letter word).
+# ZooKeeper sometimes closes a four-letter-word connection before answering: ask up to three times.
 registered_nodes() {
-  echo dump | nc -w 1 127.0.0.1 "$ZK_PORT" 2>/dev/null | sed -n "s#^[[:space:]]*/$SERVICE/$METHOD/##p" | sort -u
+  local out="" i
+  for i in 1 2 3; do
+    out="$(echo dump | nc -w 1 127.0.0.1 "$ZK_PORT" 2>/dev/null)"
+    [[ "$out" == *"ephemeral nodes dump"* ]] && break
+    sleep 0.1
+  done
+  sed -n "s#^[[:space:]]*/$SERVICE/$METHOD/##p" <<< "$out" | sort -u
 }
 
 redis_cli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }

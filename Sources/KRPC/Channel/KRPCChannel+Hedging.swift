@@ -20,7 +20,7 @@ extension KRPCChannel {
     /// A first attempt, then a hedge on another node each time the hedging delay passes without an
     /// answer; a failure that counts is retried on another node. The first success wins.
     func hedgedCall(_ request: Request) async -> Result<ByteBuffer, KRPCError> {
-        guard let first = self.state.withLock({ $0.pickFirst(hashKey: request.hashKey, now: .now) }) else {
+        guard let first = await self.pickFirst(request) else {
             return .failure(KRPCError(code: .unavailable, message: "no node serves \(self.key)"))
         }
         let (events, sink) = AsyncStream.makeStream(of: HedgeEvent.self)

@@ -253,9 +253,22 @@ public final class KRPCChannel: KRPCCaller, Sendable {
         KRPCError(code: .unavailable, message: "no node serves \(self.key)")
     }
 
+    /// The first attempt's node. A call made before the registry answered for the first time waits
+    /// for that answer (within its deadline) instead of failing: a client just started is not a
+    /// cluster without nodes.
+    func pickFirst(_ request: Request) async -> ChannelState.Pick? {
+        while true {
+            let (pick, seen) = self.state.withLock { s in
+                (s.pickFirst(hashKey: request.hashKey, now: .now), s.hasSeenMembership)
+            }
+            if pick != nil || seen || ContinuousClock.now >= request.deadline { return pick }
+            do { try await Task.sleep(for: .milliseconds(5)) } catch { return nil }
+        }
+    }
+
     /// Attempts one after the other: a failure that counts is retried on another node.
     private func sequentialCall(_ request: Request) async -> Result<ByteBuffer, KRPCError> {
-        guard var pick = self.state.withLock({ $0.pickFirst(hashKey: request.hashKey, now: .now) }) else {
+        guard var pick = await self.pickFirst(request) else {
             return .failure(self.noNode())
         }
         var tried: Set<NodeAddress> = [pick.address]
