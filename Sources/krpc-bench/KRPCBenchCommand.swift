@@ -13,6 +13,7 @@ import Histogram
 import KRPC
 import KRPCPolicy
 import KRPCWire
+import KRPCZooKeeper
 import NIOCore
 import NIOPosix
 
@@ -85,14 +86,21 @@ struct KRPCBenchCommand: AsyncParsableCommand {
         guard self.connections >= 1 else { throw ValidationError("--connections must be >= 1") }
         guard self.deadline > 0 else { throw ValidationError("--deadline must be > 0") }
         guard self.flushEvery >= 1 else { throw ValidationError("--flush-every must be >= 1") }
-        if self.zk != nil || self.service != nil || self.method != nil {
-            throw ValidationError("--zk/--service/--method: not yet supported (discovery comes with the client stack); use --target")
+        switch (self.target, self.zk) {
+        case (nil, nil): throw ValidationError("give --target HOST:PORT, or --zk ADDRS [--service S --method M]")
+        case (.some, .some): throw ValidationError("--target and --zk exclude each other")
+        case (.some(let target), nil):
+            guard NodeAddress(parsing: target) != nil else { throw ValidationError("--target must be HOST:PORT, got '\(target)'") }
+            if self.service != nil || self.method != nil { throw ValidationError("--service/--method go with --zk") }
+        case (nil, .some): break
         }
-        guard let target = self.target else { throw ValidationError("--target HOST:PORT is required") }
-        guard NodeAddress(parsing: target) != nil else { throw ValidationError("--target must be HOST:PORT, got '\(target)'") }
     }
 
     func run() async throws {
+        if let zk = self.zk {
+            try await self.runThroughChannel(zk: zk)
+            return
+        }
         guard let target = self.target.flatMap({ NodeAddress(parsing: $0) }) else { return }
         let configuration = NodeConnection.Configuration(flushEvery: self.flushEvery)
         let connections = (0..<self.connections).map { _ in NodeConnection(to: target, configuration: configuration) }
@@ -151,7 +159,69 @@ struct KRPCBenchCommand: AsyncParsableCommand {
             return total
         }
         for connection in connections { await connection.close() }
+        self.report(total)
+    }
 
+    /// `--zk`: the same load through the client stack (discovery, balancing, breakers, failover),
+    /// spread over every node registered for the service method.
+    func runThroughChannel(zk: String) async throws {
+        let registry = try ZooKeeperRegistry(configuration: .init(connectionString: zk))
+        let key = ServiceKey(service: self.service ?? Echo.name, method: self.method ?? Echo.echo)
+        let channel = KRPCChannel(key: key, registry: registry)
+        let running = Task { await channel.run() }
+        let found = ContinuousClock.now + .seconds(10)
+        while channel.snapshot().nodes.isEmpty {
+            guard ContinuousClock.now < found else {
+                throw ValidationError("no node registered for \(key) in ZooKeeper \(zk) within 10 s")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        var echoRequest = EchoRequest()
+        echoRequest.value = Data(repeating: 0x61, count: self.payload)
+        let request = echoRequest
+        let payload = self.payload
+        let deadline = Duration.milliseconds(Int64(self.deadline * 1000))
+        let start = monotonicNanos()
+        let measureStart = start + UInt64(self.warmup * 1e9)
+        let measureEnd = measureStart + UInt64(self.duration * 1e9)
+        let total = await withTaskGroup(of: SlotResult.self) { group in
+            for _ in 0..<self.concurrency {
+                group.addTask {
+                    let client = EchoClient(channel)
+                    var result = SlotResult()
+                    while true {
+                        let t0 = monotonicNanos()
+                        if t0 >= measureEnd { break }
+                        let ok = (try? await client.echo(request, deadline: deadline))?.value.count == payload
+                        let t1 = monotonicNanos()
+                        if t0 >= measureStart {
+                            if ok {
+                                result.calls += 1
+                                _ = result.histogram.record(t1 - t0)
+                            } else {
+                                result.errors += 1
+                            }
+                        }
+                    }
+                    return result
+                }
+            }
+            var total = SlotResult()
+            for await result in group {
+                total.histogram.add(result.histogram)
+                total.calls += result.calls
+                total.errors += result.errors
+            }
+            return total
+        }
+        running.cancel()
+        await running.value
+        await registry.close()
+        self.report(total)
+    }
+
+    func report(_ total: SlotResult) {
+        let target = self.target ?? "nodes of ZooKeeper \(self.zk ?? "")"
         let qps = Double(total.calls) / self.duration
         let p50 = total.calls > 0 ? Double(total.histogram.valueAtPercentile(50.0)) / 1000 : 0
         let p99 = total.calls > 0 ? Double(total.histogram.valueAtPercentile(99.0)) / 1000 : 0
