@@ -82,6 +82,55 @@ struct TopEndToEndTests {
         #expect(!after.contains("ADDRESS"), "the dashboard is still on screen:\n\(after)")
     }
 
+    @Test("+, b and space reach the load generator and the channel; the dashboard stays usable at 40×12 and 20×5")
+    func controlKeysAndSmallTerminals() async throws {
+        let cluster = try await TopTestCluster.start(count: 3)
+        defer { cluster.stop() }
+        let topLog = cluster.directory + "/krpc-top.log"
+        let tmux = try TmuxSession(
+            command: [Binaries.path("krpc-top")] + cluster.topArguments(logFile: topLog), columns: 100, rows: 30)
+        defer { tmux.kill() }
+        try await tmux.waitForScreen("three HEALTHY nodes", timeout: .seconds(20)) { screen in
+            cluster.addresses.allSatisfy { Self.row(of: $0, in: screen)?.contains("HEALTHY") == true }
+        }
+
+        // + : the next rate step; the load generator reaches it (achieved rate above the old target).
+        try tmux.send("+")
+        try await tmux.waitForScreen("target rate 100/s, achieved above 60/s", timeout: .seconds(5)) { screen in
+            guard let header = screen.split(separator: "\n").first, header.contains("of 100/s") else { return false }
+            return Self.achievedRate(in: String(header)).map { $0 > 60 } ?? false
+        }
+        // b : the channel's balancer changes (the header shows what the channel reports).
+        try tmux.send("b")
+        try await tmux.waitForScreen("balancer weighted-round-robin", timeout: .seconds(3)) {
+            $0.split(separator: "\n").first?.contains("lb weighted-round-robin") == true
+        }
+        // space : paused, and the calls stop (the achieved rate falls to 0).
+        try tmux.send("Space")
+        try await tmux.waitForScreen("PAUSED with no calls", timeout: .seconds(5)) { screen in
+            guard let header = screen.split(separator: "\n").first, header.contains("PAUSED") else { return false }
+            return Self.achievedRate(in: String(header)) == 0
+        }
+
+        // Small terminals: the nodes and the quit key stay on screen.
+        try tmux.resize(columns: 40, rows: 12)
+        // (The status line shows the keys again once the "load paused" message has expired.)
+        try await tmux.waitForScreen("the table at 40×12", timeout: .seconds(10)) { screen in
+            cluster.addresses.allSatisfy { Self.row(of: $0, in: screen) != nil } && screen.contains("q/^C quit")
+        }
+        try tmux.resize(columns: 20, rows: 5)
+        let tiny = try await tmux.waitForScreen("something usable at 20×5", timeout: .seconds(10)) { screen in
+            let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return lines.count <= 5 && lines.contains { $0.hasPrefix(">127.0.0.1:") } && screen.contains("q")
+        }
+        #expect(tiny.split(separator: "\n").allSatisfy { $0.count <= 20 }, "\(tiny)")
+        try tmux.send("q")
+        try await tmux.waitForScreen("krpc-top to exit", timeout: .seconds(10)) { _ in
+            (try? tmux.paneExit()) != nil
+        }
+        #expect(try tmux.paneExit() == 0)
+    }
+
     @Test("--once --duration --json prints one JSON report of the running cluster and exits 0")
     func onceJSON() async throws {
         let cluster = try await TopTestCluster.start(count: 3)
@@ -155,6 +204,13 @@ struct TopEndToEndTests {
             return line.dropFirst().split(separator: " ").first.map(String.init)
         }
         return nil
+    }
+
+    /// The achieved rate in a header line `… rate 49.9 of 50/s …`.
+    static func achievedRate(in header: String) -> Double? {
+        let words = header.split(separator: " ")
+        guard let index = words.firstIndex(of: "rate"), index + 1 < words.count else { return nil }
+        return Double(words[index + 1])
     }
 
     /// Event log lines about `address`: `HH:MM:SS <address> …`.
