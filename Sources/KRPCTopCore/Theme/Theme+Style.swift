@@ -76,6 +76,11 @@ extension Theme {
             style.underline = true
         default: break
         }
+        if depth == .ansi8 && !isStatus && mainBackground == .terminalDefault && style.foreground == .indexed(0) {
+            // A dark grey folds into black at 8 colours; on the terminal's own (unknown, often black) background
+            // that would vanish. Take the terminal's own colour instead (dimmed below for dim text and lines).
+            style.foreground = .terminalDefault
+        }
         if (key == .dim || key == .border) && style.foreground == .terminalDefault {
             style.dim = true
         }

@@ -1,0 +1,110 @@
+import Foundation
+import KRPCTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real krpc cluster for krpc-top's end-to-end tests: `krpc-server` processes registered in the shared
+/// ZooKeeper under a root of their own (so parallel tests never see each other's nodes), counting in the shared
+/// Redis and honouring fault keys (`--allow-fault-injection`), each on a port the kernel picked.
+final class TopTestCluster: Sendable {
+    let zooKeeper: String
+    let redis: String
+    /// The registry root, unique per cluster, e.g. `/krpc-top-test-1a2b3c4d`.
+    let root: String
+    /// `127.0.0.1:<port>` of each server, in start order.
+    let addresses: [String]
+    let directory: String
+    private let servers: [ChildProcess]
+
+    private init(zooKeeper: String, redis: String, root: String, addresses: [String], directory: String,
+                 servers: [ChildProcess]) {
+        self.zooKeeper = zooKeeper
+        self.redis = redis
+        self.root = root
+        self.addresses = addresses
+        self.directory = directory
+        self.servers = servers
+    }
+
+    /// Starts `count` servers and waits until each listens.
+    static func start(count: Int = 3) async throws -> TopTestCluster {
+        let zooKeeper = try TestEnvironment.addressString(of: .zooKeeper)
+        let redis = try TestEnvironment.addressString(of: .redis)
+        let id = UUID().uuidString.prefix(8).lowercased()
+        let root = "/krpc-top-test-\(id)"
+        let directory = NSTemporaryDirectory() + "krpc-top-test-\(id)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var servers: [ChildProcess] = []
+        var addresses: [String] = []
+        do {
+            for index in 0..<count {
+                let server = try ChildProcess(
+                    Binaries.path("krpc-server"),
+                    [
+                        "--port", "0", "--zk", zooKeeper, "--zk-root", root, "--zk-session-timeout", "4",
+                        "--redis", redis, "--allow-fault-injection",
+                    ],
+                    logPath: directory + "/server-\(index).log"
+                )
+                servers.append(server)
+                var address: String?
+                try await waitUntil("krpc-server \(index) to listen (log: \(server.logPath))", timeout: .seconds(20)) {
+                    guard server.isRunning else {
+                        throw TestEnvironmentError(message: "krpc-server exited:\n\(server.log())")
+                    }
+                    address = Self.listeningAddress(in: server.log())
+                    return address != nil
+                }
+                addresses.append(address ?? "")
+            }
+        } catch {
+            servers.forEach { $0.terminate(grace: .seconds(2)) }
+            throw error
+        }
+        return TopTestCluster(zooKeeper: zooKeeper, redis: redis, root: root, addresses: addresses,
+                              directory: directory, servers: servers)
+    }
+
+    /// The krpc-top arguments that watch this cluster.
+    func topArguments(logFile: String) -> [String] {
+        ["--zk", self.zooKeeper, "--zk-root", self.root, "--redis", self.redis, "--log-file", logFile]
+    }
+
+    /// The servers' logs, for failure messages.
+    func logs() -> String {
+        self.servers.enumerated().map { "--- server \($0.offset) ---\n\($0.element.log())" }.joined(separator: "\n")
+    }
+
+    /// Stops every server (SIGTERM: they deregister and drain) and clears their fault keys.
+    func stop() {
+        self.servers.forEach { $0.terminate(grace: .seconds(5)) }
+        let port = String(self.redis.split(separator: ":").last ?? "6379")
+        let host = String(self.redis.split(separator: ":").first ?? "127.0.0.1")
+        if let cli = try? ChildProcess("redis-cli", ["-h", host, "-p", port, "DEL"] + self.addresses.map { "krpc:fault:\($0)" }) {
+            for _ in 0..<200 where cli.isRunning { usleep(10_000) }
+            cli.terminate(grace: .milliseconds(100))
+        }
+    }
+
+    /// `HOST:PORT` from the server's `listening on HOST:PORT` line.
+    static func listeningAddress(in log: String) -> String? {
+        for line in log.split(separator: "\n") where line.hasPrefix("listening on ") {
+            return String(line.dropFirst("listening on ".count)).trimmingCharacters(in: .whitespaces)
+        }
+        return nil
+    }
+}
+
+extension TmuxSession {
+    /// A tmux format evaluated for the session's pane, e.g. `#{alternate_on}`.
+    func display(_ format: String) throws -> String {
+        let out = NSTemporaryDirectory() + "krpc-tmux-display-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let p = try ChildProcess("tmux", ["-S", self.socketPath, "display", "-p", "-t", "t", format], logPath: out)
+        for _ in 0..<1000 where p.isRunning { usleep(5_000) }
+        guard p.exitCode == 0 else { throw TestEnvironmentError(message: "tmux display failed: \(p.log())") }
+        return p.log().trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
