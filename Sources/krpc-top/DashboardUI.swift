@@ -60,15 +60,19 @@ struct DashboardUI: Sendable {
         }
         defer { screen.close() }
 
-        let depth = ColorDepth.detect(environment: self.settings.environment,
-                                      terminalColors: screen.colorDepth.rawValue)
+        let depth = ColorDepth.detect(
+            environment: self.settings.environment,
+            terminalColors: screen.colorDepth.rawValue)
         var palette = TerminalPalette(theme: self.settings.theme, depth: depth)
         let options = RenderOptions(ascii: self.settings.ascii)
-        var view = ViewState(configuration: self.settings.view, size: Self.size(of: screen),
-                             themeName: self.settings.themeName)
-        self.logger.info("dashboard up", metadata: [
-            "top.size": "\(view.size)", "top.color_depth": "\(palette.depth)", "top.ascii": "\(options.ascii)",
-        ])
+        var view = ViewState(
+            configuration: self.settings.view, size: Self.size(of: screen),
+            themeName: self.settings.themeName)
+        self.logger.info(
+            "dashboard up",
+            metadata: [
+                "top.size": "\(view.size)", "top.color_depth": "\(palette.depth)", "top.ascii": "\(options.ascii)",
+            ])
         let clock = ContinuousClock()
         let start = clock.now
         var dirty = true
@@ -221,7 +225,7 @@ struct DashboardUI: Sendable {
         switch key {
         case .character(let c):
             if let ascii = c.asciiValue, ascii < 32 {
-                // Control characters: ^A…^Z arrive as 1…26 (^C only when the terminal does not turn it into SIGINT).
+                // Control characters: ^A…^Z arrive as 1…26 (^C only when the terminal does not make it SIGINT).
                 guard (1...26).contains(ascii) else { return ascii == 27 ? .escape : nil }
                 return .control(Character(Unicode.Scalar(ascii + 96)))
             }

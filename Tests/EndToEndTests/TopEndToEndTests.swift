@@ -9,7 +9,9 @@ import Testing
     .enabled(if: TestEnvironment.isAvailable(.zooKeeper) && TestEnvironment.isAvailable(.redis))
 )
 struct TopEndToEndTests {
-    @Test("three HEALTHY nodes; e breaks the selected one within 3 s with its reason; c heals it; q restores the terminal")
+    @Test(
+        "three HEALTHY nodes; e breaks the selected one within 3 s with its reason; c heals it; q restores the terminal"
+    )
     func faultKeysFromTheDashboard() async throws {
         let cluster = try await TopTestCluster.start(count: 3)
         defer { cluster.stop() }
@@ -38,7 +40,8 @@ struct TopEndToEndTests {
         try tmux.send("e")
         let broken: String
         do {
-            broken = try await tmux.waitForScreen("\(selected) BROKEN with its reason and logged", timeout: .seconds(3)) {
+            broken = try await tmux.waitForScreen("\(selected) BROKEN with its reason and logged", timeout: .seconds(3))
+            {
                 screen in
                 guard let row = Self.row(of: selected, in: screen), row.contains("BROKEN") else { return false }
                 let detail = Self.line(after: row, in: screen) ?? ""
@@ -160,7 +163,9 @@ struct TopEndToEndTests {
 
         let nodes = try #require(json["nodes"] as? [[String: Any]])
         #expect(Set(nodes.compactMap { $0["address"] as? String }) == Set(cluster.addresses))
-        let nodeKeys: Set = ["address", "state", "reason", "redis_calls", "calls", "errors", "p50_us", "p99_us", "fault"]
+        let nodeKeys: Set = [
+            "address", "state", "reason", "redis_calls", "calls", "errors", "p50_us", "p99_us", "fault",
+        ]
         for node in nodes {
             #expect(nodeKeys.isSubset(of: node.keys), "missing keys in \(node)")
             #expect(node["state"] as? String == "healthy")
