@@ -33,8 +33,12 @@ public struct ScenarioRunner: Sendable {
         }
         let injector = FaultInjector(client: self.redis)
         for node in self.nodes { _ = try? await injector.clear(node) }
-        try await self.waitForStates("every node HEALTHY before the scenario", timeout: .seconds(15)) { states in
-            self.nodes.allSatisfy { states[$0] == .closed }
+        // Steady state first: every node closed and past its slow start (a node that joined or
+        // recovered a moment ago takes a reduced share for a few seconds, which would skew the counts).
+        try await self.waitForStates("every node HEALTHY and at full share before the scenario", timeout: .seconds(15)) {
+            states in
+            let ramping = Set(self.channel.snapshot().nodes.filter { $0.slowStartFactor < 1 }.map(\.address))
+            return self.nodes.allSatisfy { states[$0] == .closed && !ramping.contains($0) }
         }
         let before = try await self.totals()
         let start = ContinuousClock.now

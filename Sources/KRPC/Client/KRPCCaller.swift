@@ -23,6 +23,7 @@ extension KRPCCaller {
     ///   (``KRPCError/Code/unavailable``, ``KRPCError/Code/deadlineExceeded``,
     ///   ``KRPCError/Code/cancelled``, ...), or ``KRPCError/Code/internal`` when the response
     ///   does not parse as `Response`.
+    @inlinable
     public func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         service: String,
         method: String,

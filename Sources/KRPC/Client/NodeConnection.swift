@@ -39,6 +39,7 @@ public final class NodeConnection: KRPCCaller, Sendable {
     private let core: NIOLoopBoundBox<ConnectionCore>
     private let observers: ConnectionObservers
     private let nextRequestID = Atomic<UInt64>(1)
+    private let closeRequested = Atomic<Bool>(false)
     private let inbox = Mutex(Inbox())
 
     /// A call made off the event loop, on its way to it.
@@ -79,6 +80,8 @@ public final class NodeConnection: KRPCCaller, Sendable {
     }
 
     deinit {
+        // Closed already (the usual case): nothing to schedule, and the loop may be gone.
+        guard !self.closeRequested.load(ordering: .acquiring) else { return }
         let core = self.core
         self.eventLoop.execute { _ = core.value.close() }
     }
@@ -197,6 +200,7 @@ public final class NodeConnection: KRPCCaller, Sendable {
     /// Closes the connection for good: calls in flight fail with ``KRPCError/Code/unavailable``,
     /// later calls too. Returns once the socket is closed.
     public func close() async {
+        self.closeRequested.store(true, ordering: .releasing)
         let core = self.core
         let future = self.eventLoop.flatSubmit { core.value.close() }
         try? await future.get()

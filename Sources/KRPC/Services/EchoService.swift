@@ -40,12 +40,14 @@ public struct EchoClient<Caller: KRPCCaller>: Sendable {
     public let caller: Caller
 
     /// Creates a client.
+    @inlinable
     public init(_ caller: Caller) {
         self.caller = caller
     }
 
     /// Calls `Echo.Echo`.
     /// - Throws: ``KRPCError``.
+    @inlinable
     public func echo(_ request: EchoRequest, deadline: Duration? = nil) async throws(KRPCError) -> EchoResponse {
         try await self.caller.call(
             service: Echo.name,

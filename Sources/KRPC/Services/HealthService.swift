@@ -39,12 +39,14 @@ public struct HealthClient<Caller: KRPCCaller>: Sendable {
     public let caller: Caller
 
     /// Creates a client.
+    @inlinable
     public init(_ caller: Caller) {
         self.caller = caller
     }
 
     /// Calls `Health.Check`.
     /// - Throws: ``KRPCError``.
+    @inlinable
     public func check(
         _ request: HealthCheckRequest = HealthCheckRequest(),
         deadline: Duration? = nil

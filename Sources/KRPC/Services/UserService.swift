@@ -59,6 +59,7 @@ public struct UserServiceClient<Caller: KRPCCaller>: Sendable {
     public let caller: Caller
 
     /// Creates a client.
+    @inlinable
     public init(_ caller: Caller) {
         self.caller = caller
     }
@@ -66,6 +67,7 @@ public struct UserServiceClient<Caller: KRPCCaller>: Sendable {
     /// Calls `UserServiceRpc.Login`.
     /// - Parameter deadline: how long to wait; `nil` = the caller's default (5 s for a connection).
     /// - Throws: ``KRPCError``.
+    @inlinable
     public func login(_ request: LoginRequest, deadline: Duration? = nil) async throws(KRPCError) -> LoginResponse {
         try await self.caller.call(
             service: UserServiceRpc.name,
@@ -77,6 +79,7 @@ public struct UserServiceClient<Caller: KRPCCaller>: Sendable {
     }
 
     /// Calls `UserServiceRpc.Login` with `name` and `pwd`.
+    @inlinable
     public func login(name: String, pwd: String, deadline: Duration? = nil) async throws(KRPCError) -> LoginResponse {
         var request = LoginRequest()
         request.name = name
