@@ -50,6 +50,7 @@ struct DashboardUI: Sendable {
 
     /// Runs on the calling thread until quit; the terminal is restored when it returns.
     func run() -> Outcome {
+        Self.nameThisThread("krpc-top-ui")
         TerminalGuard.unblockSignalsOnThisThread()
         let noColor = ColorDepth.noColorRequested(environment: self.settings.environment)
         let screen: NCursesScreen
@@ -135,6 +136,15 @@ struct DashboardUI: Sendable {
                 dirty = false
             }
         }
+    }
+
+    /// Names the calling thread for top, ps and perf: Foundation's `Thread.name` does not reach the OS thread name
+    /// on Linux, and `pthread_setname_np` is not visible to Swift without `_GNU_SOURCE`.
+    private static func nameThisThread(_ name: String) {
+        let fd = open("/proc/thread-self/comm", O_WRONLY)
+        guard fd >= 0 else { return }
+        _ = name.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
     }
 
     /// Sleeps until the terminal has input, the mailbox was posted to, a signal arrived, or the timeout passed.
