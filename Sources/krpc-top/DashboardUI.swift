@@ -50,6 +50,7 @@ struct DashboardUI: Sendable {
 
     /// Runs on the calling thread until quit; the terminal is restored when it returns.
     func run() -> Outcome {
+        Self.nameThisThread("krpc-top-ui")
         TerminalGuard.unblockSignalsOnThisThread()
         let noColor = ColorDepth.noColorRequested(environment: self.settings.environment)
         let screen: NCursesScreen
@@ -60,15 +61,19 @@ struct DashboardUI: Sendable {
         }
         defer { screen.close() }
 
-        let depth = ColorDepth.detect(environment: self.settings.environment,
-                                      terminalColors: screen.colorDepth.rawValue)
+        let depth = ColorDepth.detect(
+            environment: self.settings.environment,
+            terminalColors: screen.colorDepth.rawValue)
         var palette = TerminalPalette(theme: self.settings.theme, depth: depth)
         let options = RenderOptions(ascii: self.settings.ascii)
-        var view = ViewState(configuration: self.settings.view, size: Self.size(of: screen),
-                             themeName: self.settings.themeName)
-        self.logger.info("dashboard up", metadata: [
-            "top.size": "\(view.size)", "top.color_depth": "\(palette.depth)", "top.ascii": "\(options.ascii)",
-        ])
+        var view = ViewState(
+            configuration: self.settings.view, size: Self.size(of: screen),
+            themeName: self.settings.themeName)
+        self.logger.info(
+            "dashboard up",
+            metadata: [
+                "top.size": "\(view.size)", "top.color_depth": "\(palette.depth)", "top.ascii": "\(options.ascii)",
+            ])
         let clock = ContinuousClock()
         let start = clock.now
         var dirty = true
@@ -131,6 +136,15 @@ struct DashboardUI: Sendable {
                 dirty = false
             }
         }
+    }
+
+    /// Names the calling thread for top, ps and perf: Foundation's `Thread.name` does not reach the OS thread name
+    /// on Linux, and `pthread_setname_np` is not visible to Swift without `_GNU_SOURCE`.
+    private static func nameThisThread(_ name: String) {
+        let fd = open("/proc/thread-self/comm", O_WRONLY)
+        guard fd >= 0 else { return }
+        _ = name.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
     }
 
     /// Sleeps until the terminal has input, the mailbox was posted to, a signal arrived, or the timeout passed.
@@ -221,7 +235,7 @@ struct DashboardUI: Sendable {
         switch key {
         case .character(let c):
             if let ascii = c.asciiValue, ascii < 32 {
-                // Control characters: ^A…^Z arrive as 1…26 (^C only when the terminal does not turn it into SIGINT).
+                // Control characters: ^A…^Z arrive as 1…26 (^C only when the terminal does not make it SIGINT).
                 guard (1...26).contains(ascii) else { return ascii == 27 ? .escape : nil }
                 return .control(Character(Unicode.Scalar(ascii + 96)))
             }

@@ -33,8 +33,10 @@ struct KRPCTopCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("ZooKeeper servers to discover nodes in.", valueName: "host:port[,host:port...]"))
     var zk: String?
 
-    @Option(help: ArgumentHelp("Root path of the registry layout in ZooKeeper (default: none, as the seed).",
-                               valueName: "/path"))
+    @Option(
+        help: ArgumentHelp(
+            "Root path of the registry layout in ZooKeeper (default: none, as the seed).",
+            valueName: "/path"))
     var zkRoot: String?
 
     @Option(help: "ZooKeeper session timeout to ask for, in seconds.")
@@ -58,8 +60,9 @@ struct KRPCTopCommand: AsyncParsableCommand {
     @Option(help: "Target call rate, calls per second (0 sends nothing until you press +).")
     var rate: Double = 50
 
-    @Option(help: ArgumentHelp(
-        "Load balancer: \(BalancerKind.allCases.map(\.name).joined(separator: ", ")).", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Load balancer: \(BalancerKind.allCases.map(\.name).joined(separator: ", ")).", valueName: "name"))
     var balancer: String = BalancerKind.roundRobin.name
 
     @Option(help: ArgumentHelp("Theme name (a file in themes/) or path to a .theme file.", valueName: "name|path"))
@@ -132,8 +135,9 @@ struct KRPCTopCommand: AsyncParsableCommand {
                 }
             }
             try positive(self.zkSessionTimeout, "--zk-session-timeout")
-            registry = .zooKeeper(servers: zk, root: root,
-                                  sessionTimeout: .milliseconds(Int64(self.zkSessionTimeout * 1000)))
+            registry = .zooKeeper(
+                servers: zk, root: root,
+                sessionTimeout: .milliseconds(Int64(self.zkSessionTimeout * 1000)))
         case (nil, let list?):
             if self.zkRoot != nil { throw ValidationError("--zk-root goes with --zk") }
             var addresses: [NodeAddress] = []
@@ -160,12 +164,16 @@ struct KRPCTopCommand: AsyncParsableCommand {
         }
         guard self.rate.isFinite, self.rate >= 0 else { throw ValidationError("--rate must be >= 0, got \(self.rate)") }
         guard let balancer = BalancerKind(name: self.balancer) else {
-            throw ValidationError("--balancer: unknown '\(self.balancer)' (one of \(BalancerKind.allCases.map(\.name).joined(separator: ", ")))")
+            let names = BalancerKind.allCases.map(\.name).joined(separator: ", ")
+            throw ValidationError("--balancer: unknown '\(self.balancer)' (one of \(names))")
         }
         guard Logger.Level(rawValue: self.logLevel) != nil else {
-            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if self.json && !self.once { throw ValidationError("--json goes with --once (the dashboard itself is not JSON)") }
+        if self.json && !self.once {
+            throw ValidationError("--json goes with --once (the dashboard itself is not JSON)")
+        }
         if self.duration != nil && !self.once { throw ValidationError("--duration goes with --once") }
         let duration = self.duration ?? 5
         try positive(duration, "--duration")
@@ -199,16 +207,19 @@ struct KRPCTopCommand: AsyncParsableCommand {
         let level = Logger.Level(rawValue: self.logLevel) ?? .info
         LoggingSystem.bootstrap { label in FileLogHandler(label: label, file: logFile, level: level) }
         let logger = Logger(label: "krpc.top")
-        logger.info("starting", metadata: [
-            "top.pid": "\(getpid())", "top.key": "\(settings.service).\(settings.method)",
-            "top.rate": "\(settings.rate)", "top.mode": "\(self.once ? "once" : "dashboard")",
-        ])
+        logger.info(
+            "starting",
+            metadata: [
+                "top.pid": "\(getpid())", "top.key": "\(settings.service).\(settings.method)",
+                "top.rate": "\(settings.rate)", "top.mode": "\(self.once ? "once" : "dashboard")",
+            ])
         let stack = try TopStack(settings: settings, logger: logger)
         if self.once {
             try await self.runOnce(stack, settings: settings, logger: logger)
         } else {
-            try await self.runDashboard(stack, settings: settings, environment: environment, logFile: logFile,
-                                        logger: logger)
+            try await self.runDashboard(
+                stack, settings: settings, environment: environment, logFile: logFile,
+                logger: logger)
         }
     }
 

@@ -141,8 +141,10 @@ final class RedisPoller: Sendable {
                     if value != before {
                         if let value {
                             let ttl = node.fault?.timeToLive.map { "ttl \(Self.seconds($0))" }
-                            events.append(DashboardEvent(time: wallTime, node: node.node, kind: .faultSet(value),
-                                                         reason: ttl))
+                            events.append(
+                                DashboardEvent(
+                                    time: wallTime, node: node.node, kind: .faultSet(value),
+                                    reason: ttl))
                         } else if s.previousFaults[node.node] != nil {
                             events.append(DashboardEvent(time: wallTime, node: node.node, kind: .faultCleared))
                         }
@@ -152,7 +154,8 @@ final class RedisPoller: Sendable {
                 s.reading.calls = calls
                 s.reading.faults = faults
                 if let base = s.samples.first, s.samples.count >= 2 {
-                    let seconds = Double((now - base.time).components.attoseconds) / 1e18
+                    let seconds =
+                        Double((now - base.time).components.attoseconds) / 1e18
                         + Double((now - base.time).components.seconds)
                     if seconds > 0 {
                         s.reading.clusterQPS = Double(max(0, totals.calls - base.total)) / seconds

@@ -30,15 +30,17 @@ struct RegistryHandle: Sendable {
         case .zooKeeper(let servers, let root, let sessionTimeout):
             let registry: ZooKeeperRegistry
             do {
-                registry = try ZooKeeperRegistry(configuration: ZooKeeperRegistry.Configuration(
-                    connectionString: servers, sessionTimeout: sessionTimeout, root: root,
-                    logger: Logger(label: "krpc.zookeeper")))
+                registry = try ZooKeeperRegistry(
+                    configuration: ZooKeeperRegistry.Configuration(
+                        connectionString: servers, sessionTimeout: sessionTimeout, root: root,
+                        logger: Logger(label: "krpc.zookeeper")))
             } catch {
                 throw TopError("--zk \(servers): \(error)")
             }
-            return RegistryHandle(registry: registry, usesZooKeeper: true,
-                                  sessionTimeout: { registry.negotiatedSessionTimeout },
-                                  close: { await registry.close() })
+            return RegistryHandle(
+                registry: registry, usesZooKeeper: true,
+                sessionTimeout: { registry.negotiatedSessionTimeout },
+                close: { await registry.close() })
         }
     }
 }

@@ -81,8 +81,10 @@ final class SnapshotCollector: Sendable {
         let now = channel.takenAt
 
         let (achieved, errorPercent, events) = self.state.withLock { s in
-            s.samples.append(Sample(time: now, started: counters.started, calls: channel.calls,
-                                    failures: channel.failures))
+            s.samples.append(
+                Sample(
+                    time: now, started: counters.started, calls: channel.calls,
+                    failures: channel.failures))
             while s.samples.count > 2 && now - s.samples[1].time >= Self.errorWindow { s.samples.removeFirst() }
             s.nodes = channel.nodes.map(\.address)
             let latest = s.samples[s.samples.count - 1]
@@ -125,8 +127,9 @@ final class SnapshotCollector: Sendable {
     private func refreshEvents(_ s: inout State, channel: ChannelSnapshot, redis: RedisPoller.Reading?) {
         let lastTime = channel.events.last?.time
         let pollerVersion = redis?.eventVersion ?? 0
-        guard channel.events.count != s.channelEventCount || lastTime != s.channelLastEvent
-            || pollerVersion != s.pollerEventVersion
+        guard
+            channel.events.count != s.channelEventCount || lastTime != s.channelLastEvent
+                || pollerVersion != s.pollerEventVersion
         else { return }
         s.channelEventCount = channel.events.count
         s.channelLastEvent = lastTime
@@ -134,9 +137,10 @@ final class SnapshotCollector: Sendable {
         var all = channel.events.compactMap(self.event)
         all.append(contentsOf: redis?.events ?? [])
         // Stable: equal times keep their order of arrival (reversed, as the list is newest first).
-        s.events = Array(all.enumerated().sorted {
-            $0.element.time != $1.element.time ? $0.element.time > $1.element.time : $0.offset > $1.offset
-        }.prefix(Self.eventLimit).map(\.element))
+        s.events = Array(
+            all.enumerated().sorted {
+                $0.element.time != $1.element.time ? $0.element.time > $1.element.time : $0.offset > $1.offset
+            }.prefix(Self.eventLimit).map(\.element))
     }
 
     private func event(_ e: KRPCChannelEvent) -> DashboardEvent? {

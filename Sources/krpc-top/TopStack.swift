@@ -53,7 +53,9 @@ struct TopStack: Sendable {
             call = { _ = try? await users.login(name: "zhangsan", pwd: "123456", deadline: deadline) }
         } else {
             // Any other method gets an empty message: every field at its default.
-            call = { _ = try? await channel.call(service: key.service, method: key.method, payload: [], deadline: deadline) }
+            call = {
+                _ = try? await channel.call(service: key.service, method: key.method, payload: [], deadline: deadline)
+            }
         }
         self.load = LoadGenerator(rate: settings.rate, call: call)
 
@@ -76,18 +78,20 @@ struct TopStack: Sendable {
         // The poller reads the fault keys of the nodes the collector last saw; the collector reads the poller.
         let nodes = NodeListBox()
         let poller = self.redis.map { client in
-            RedisPoller(key: key, reader: RedisDashboardReader(client: client), interval: settings.refreshInterval,
-                        nodes: { nodes.nodes }, wallClock: { Date().timeIntervalSince1970 })
+            RedisPoller(
+                key: key, reader: RedisDashboardReader(client: client), interval: settings.refreshInterval,
+                nodes: { nodes.nodes }, wallClock: { Date().timeIntervalSince1970 })
         }
         self.poller = poller
         let registry = self.registry
-        let collector = SnapshotCollector(sources: SnapshotCollector.Sources(
-            key: key, channel: channel, load: self.load, poller: poller,
-            usesZooKeeper: registry.usesZooKeeper,
-            sessionTimeout: { registry.sessionTimeout() },
-            wallClock: { Date().timeIntervalSince1970 },
-            utcOffsetSeconds: TimeZone.current.secondsFromGMT()
-        ))
+        let collector = SnapshotCollector(
+            sources: SnapshotCollector.Sources(
+                key: key, channel: channel, load: self.load, poller: poller,
+                usesZooKeeper: registry.usesZooKeeper,
+                sessionTimeout: { registry.sessionTimeout() },
+                wallClock: { Date().timeIntervalSince1970 },
+                utcOffsetSeconds: TimeZone.current.secondsFromGMT()
+            ))
         nodes.source = collector
         self.collector = collector
     }

@@ -18,8 +18,10 @@ final class TopTestCluster: Sendable {
     let directory: String
     private let servers: [ChildProcess]
 
-    private init(zooKeeper: String, redis: String, root: String, addresses: [String], directory: String,
-                 servers: [ChildProcess]) {
+    private init(
+        zooKeeper: String, redis: String, root: String, addresses: [String], directory: String,
+        servers: [ChildProcess]
+    ) {
         self.zooKeeper = zooKeeper
         self.redis = redis
         self.root = root
@@ -63,8 +65,9 @@ final class TopTestCluster: Sendable {
             servers.forEach { $0.terminate(grace: .seconds(2)) }
             throw error
         }
-        return TopTestCluster(zooKeeper: zooKeeper, redis: redis, root: root, addresses: addresses,
-                              directory: directory, servers: servers)
+        return TopTestCluster(
+            zooKeeper: zooKeeper, redis: redis, root: root, addresses: addresses,
+            directory: directory, servers: servers)
     }
 
     /// The krpc-top arguments that watch this cluster.
@@ -82,7 +85,9 @@ final class TopTestCluster: Sendable {
         self.servers.forEach { $0.terminate(grace: .seconds(5)) }
         let port = String(self.redis.split(separator: ":").last ?? "6379")
         let host = String(self.redis.split(separator: ":").first ?? "127.0.0.1")
-        if let cli = try? ChildProcess("redis-cli", ["-h", host, "-p", port, "DEL"] + self.addresses.map { "krpc:fault:\($0)" }) {
+        if let cli = try? ChildProcess(
+            "redis-cli", ["-h", host, "-p", port, "DEL"] + self.addresses.map { "krpc:fault:\($0)" })
+        {
             for _ in 0..<200 where cli.isRunning { usleep(10_000) }
             cli.terminate(grace: .milliseconds(100))
         }

@@ -20,8 +20,11 @@ struct TerminalFrameTests {
             calls: 300, failures: 0, errorPercent: 0, p50Microseconds: 400, p99Microseconds: 1200,
             zookeeper: .connected, redis: .connected,
             nodes: [node(8000, .healthy), node(9000, .broken, fault: "error"), node(10000, .halfOpen)],
-            events: [DashboardEvent(time: 1_795_521_784, node: NodeAddress(host: host, port: 9000),
-                                    kind: .transition(from: .healthy, to: .broken), reason: "5 consecutive failures")])
+            events: [
+                DashboardEvent(
+                    time: 1_795_521_784, node: NodeAddress(host: host, port: 9000),
+                    kind: .transition(from: .healthy, to: .broken), reason: "5 consecutive failures")
+            ])
     }
 
     /// Draws the runs on a blank grid the way ncurses would after `werase`, as text rows of `width` cells.
@@ -35,7 +38,8 @@ struct TerminalFrameTests {
                     line[column] = character
                     // A wide grapheme covers the next cell too; the buffer holds a blank there.
                     let value = character.unicodeScalars.first?.value ?? 0
-                    let wide = (0x2E80...0xA4CF).contains(value) || (0xAC00...0xD7A3).contains(value)
+                    let wide =
+                        (0x2E80...0xA4CF).contains(value) || (0xAC00...0xD7A3).contains(value)
                         || (0xF900...0xFAFF).contains(value) || (0xFF00...0xFF60).contains(value)
                     if wide && column + 1 < width { line[column + 1] = nil }
                     column += wide ? 2 : 1
@@ -45,9 +49,11 @@ struct TerminalFrameTests {
         }
     }
 
-    @Test("replaying the runs on an erased screen gives the buffer's text", arguments: [
-        (ColorDepth.xterm256, false), (.ansi8, false), (.monochrome, false), (.xterm256, true),
-    ])
+    @Test(
+        "replaying the runs on an erased screen gives the buffer's text",
+        arguments: [
+            (ColorDepth.xterm256, false), (.ansi8, false), (.monochrome, false), (.xterm256, true),
+        ])
     func replayMatchesBuffer(depth: ColorDepth, ascii: Bool) throws {
         for theme in [Theme.default, Theme.monochrome] {
             var view = ViewState(size: ScreenSize(width: 100, height: 24))
