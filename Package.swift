@@ -44,7 +44,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
-            exclude: ["Protos", "README-performance.md"],
+            exclude: ["Protos"],
             swiftSettings: strictSettings
         ),
 
