@@ -53,12 +53,14 @@ public struct ScenarioRunner: Sendable {
 
         case .error:
             try await injector.inject(.error, into: self.nodes[0], for: .seconds(120))
+            try await self.faultsTakeEffect()
             try await self.call(200, into: &o)
             o.statesUnderFault = self.states()
 
         case .errorAndTimeout:
             try await injector.inject(.error, into: self.nodes[0], for: .seconds(120))
             try await injector.inject(.timeout, into: self.nodes[1], for: .seconds(120))
+            try await self.faultsTakeEffect()
             // Call until both are isolated (at most 30 s), then 50 more that must all land on the third.
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
@@ -75,6 +77,7 @@ public struct ScenarioRunner: Sendable {
 
         case .recover:
             try await injector.inject(.error, into: self.nodes[0], for: .seconds(120))
+            try await self.faultsTakeEffect()
             let deadline = ContinuousClock.now + .seconds(15)
             while ContinuousClock.now < deadline, self.states()[self.nodes[0]] != .open {
                 try await self.call(5, into: &o)
@@ -117,6 +120,12 @@ public struct ScenarioRunner: Sendable {
         }
         o.finalStates = self.states()
         return o
+    }
+
+    /// Servers read their fault key within 200 ms (their documented bound): start the calls after
+    /// that, as in the seed, where the node was failing before the experiment began.
+    private func faultsTakeEffect() async throws {
+        try await Task.sleep(for: .milliseconds(250))
     }
 
     private func call(_ count: Int, into o: inout ScenarioObservation) async throws {

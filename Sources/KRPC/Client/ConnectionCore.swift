@@ -366,8 +366,14 @@ final class ConnectionCore {
     private func deadlineError(_ service: String, _ method: String, _ timeout: Duration) -> KRPCError {
         KRPCError(
             code: .deadlineExceeded,
-            message: "\(service).\(method) on \(self.address) exceeded its deadline of \(timeout)"
+            message: "\(service).\(method) on \(self.address) exceeded its deadline of \(Self.milliseconds(timeout)) ms"
         )
+    }
+
+    /// Whole milliseconds, for messages (a Duration prints as `4.9997204150000005 seconds`).
+    private static func milliseconds(_ d: Duration) -> Int64 {
+        let (seconds, attoseconds) = d.components
+        return seconds * 1000 + (attoseconds + 500_000_000_000_000) / 1_000_000_000_000_000
     }
 
     /// Milliseconds for the wire, rounded up so that a call with time left never sends 0 ("none").
