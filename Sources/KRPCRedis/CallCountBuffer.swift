@@ -97,18 +97,27 @@ struct CallCountBuffer: Sendable {
     /// - Returns: `false` when it was dropped because the bound on pending slots is reached.
     @discardableResult
     mutating func record(_ slot: Slot, failed: Bool) -> Bool {
-        let errors = failed ? 1 : 0
+        self.record(slot, calls: 1, errors: failed ? 1 : 0)
+    }
+
+    /// Counts `calls` calls, `errors` of which failed (negative amounts count as 0).
+    /// - Returns: `false` when they were dropped because the bound on pending slots is reached.
+    @discardableResult
+    mutating func record(_ slot: Slot, calls: Int, errors: Int) -> Bool {
+        let calls = max(calls, 0)
+        let errors = max(errors, 0)
         if let index = self.pending.index(forKey: slot) {
-            self.pending.values[index].calls += 1
+            self.pending.values[index].calls += calls
             self.pending.values[index].errors += errors
             return true
         }
+        guard calls > 0 || errors > 0 else { return true }
         guard self.pending.count < self.maxPendingSlots else {
-            self.droppedCalls += 1
+            self.droppedCalls += calls
             self.droppedErrors += errors
             return false
         }
-        self.pending[slot] = Counts(calls: 1, errors: errors)
+        self.pending[slot] = Counts(calls: calls, errors: errors)
         return true
     }
 

@@ -115,6 +115,14 @@ public final class RedisCallCounter: CallCounterStore {
         self.buffer.withLock { _ = $0.record(CallCountBuffer.Slot(key: key, node: node), failed: failed) }
     }
 
+    /// Counts `calls` handled calls of `key` on `node`, `errors` of which failed, at once: for callers that
+    /// aggregate on their own hot path (one atomic add per call) and hand over the totals. Never blocks on Redis.
+    public func recordCalls(_ key: ServiceKey, node: NodeAddress, calls: Int, errors: Int) {
+        self.buffer.withLock {
+            _ = $0.record(CallCountBuffer.Slot(key: key, node: node), calls: calls, errors: errors)
+        }
+    }
+
     /// What has been counted, flushed and dropped so far.
     public var statistics: Statistics {
         self.buffer.withLock { buffer in

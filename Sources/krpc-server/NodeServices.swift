@@ -3,6 +3,7 @@ import KRPCPolicy
 import KRPCRedis
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -144,19 +145,44 @@ struct RegistrationService: Service {
     }
 }
 
-/// Flushes the call counts to Redis every 100 ms until shutdown, then flushes what remains.
+/// Every 100 ms hands the calls counted since the last time to the ``RedisCallCounter`` and flushes them
+/// (one pipelined round trip); at shutdown hands over the last ones and flushes what remains (the counter
+/// retries for up to 2 s, then logs what is lost).
 struct CallCounterService: Service {
-    let counter: RedisCallCounter
+    let server: KRPCServer
+    let tally: CallTally
     let logger: Logger
+    var interval: Duration = .milliseconds(100)
 
     func run() async throws {
+        let counter = self.tally.counter
+        let node = try await self.server.listeningAddress()  // the calls are counted under it
+        let stop = StopFlag()
         await withGracefulShutdownHandler {
             await self.checkRedis()
-            await self.counter.run()
+            while !stop.isSet {
+                do {
+                    try await Task.sleep(for: self.interval)
+                } catch {
+                    break
+                }
+                self.tally.handOver(node: node)
+                do throws(RedisError) {
+                    try await counter.flush()
+                } catch {
+                    // The client logs the connection going down once; counts stay in memory until it is back.
+                    self.logger.debug(
+                        "count flush failed; counts kept in memory", metadata: ["redis.error": "\(error)"])
+                }
+            }
         } onGracefulShutdown: {
-            self.counter.beginGracefulShutdown()
+            stop.set()
         }
-        let statistics = self.counter.statistics
+        // The listener has drained (it shuts down before this service): these are the last calls.
+        self.tally.handOver(node: node)
+        counter.beginGracefulShutdown()
+        await counter.run()  // flushes what remains and returns
+        let statistics = counter.statistics
         self.logger.info(
             "call counts flushed",
             metadata: [
@@ -169,7 +195,7 @@ struct CallCounterService: Service {
 
     /// A Redis that is down at start is not fatal: say so once, count in memory, flush when it is back.
     private func checkRedis() async {
-        let client = self.counter.client
+        let client = self.tally.counter.client
         do throws(RedisError) {
             try await client.connect()  // the client logs "redis connected"
         } catch {
@@ -218,4 +244,11 @@ struct FaultWatcherService: Service {
             await watcher.run()
         }
     }
+}
+
+/// A flag one task sets and another polls.
+private final class StopFlag: Sendable {
+    private let value = Atomic(false)
+    var isSet: Bool { self.value.load(ordering: .acquiring) }
+    func set() { self.value.store(true, ordering: .releasing) }
 }

@@ -53,13 +53,17 @@ struct ServerNode {
         let logger = configuration.logger
         let login = ServiceKey(service: UserServiceRpc.name, method: UserServiceRpc.login)
 
+        let services: [any KRPCService] = [DemoUserService(), EchoService(), HealthService()]
         var redisClient: RedisClient?
-        var counter: RedisCallCounter?
+        var tally: CallTally?
         let faults = DeferredFaultSource()
         if let redis = configuration.redis {
             let client = try RedisClient(configuration: redis, logger: logger)
             redisClient = client
-            counter = RedisCallCounter(client: client, logger: logger)
+            let keys = services.flatMap { service in
+                service.methods.map { ServiceKey(service: service.serviceName, method: $0.name) }
+            }
+            tally = CallTally(keys: keys, counter: RedisCallCounter(client: client, logger: logger))
         }
 
         let server = KRPCServer(
@@ -70,25 +74,32 @@ struct ServerNode {
                 gracePeriod: configuration.gracePeriod,
                 flushEvery: configuration.flushEvery,
                 logger: logger,
-                faultSource: configuration.redis == nil ? nil : faults,
-                counters: counter
+                // Without --allow-fault-injection the key is still watched (to warn that it is ignored), but
+                // no call asks about it.
+                faultSource: configuration.redis != nil && configuration.allowFaultInjection ? faults : nil,
+                counters: tally
             ),
-            services: [DemoUserService(), EchoService(), HealthService()]
+            services: services
         )
 
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let client = redisClient, let counter {
-            services.append(
-                .init(service: CallCounterService(counter: counter, logger: logger), serviceName: "call-counts"))
+        var lifecycle: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let client = redisClient, let tally {
+            let counter = tally.counter
+            lifecycle.append(
+                .init(
+                    service: CallCounterService(server: server, tally: tally, logger: logger),
+                    serviceName: "call-counts"
+                )
+            )
             if let interval = configuration.countLogInterval {
-                services.append(
+                lifecycle.append(
                     .init(
                         service: CountLogService(counter: counter, keys: [login], interval: interval),
                         serviceName: "count-log"
                     )
                 )
             }
-            services.append(
+            lifecycle.append(
                 .init(
                     service: FaultWatcherService(
                         server: server,
@@ -101,8 +112,8 @@ struct ServerNode {
                 )
             )
         }
-        services.append(.init(service: ListenerService(server: server), serviceName: "listener"))
-        services.append(
+        lifecycle.append(.init(service: ListenerService(server: server), serviceName: "listener"))
+        lifecycle.append(
             .init(
                 service: RegistrationService(
                     server: server,
@@ -117,7 +128,7 @@ struct ServerNode {
         )
 
         var groupConfiguration = ServiceGroupConfiguration(
-            services: services,
+            services: lifecycle,
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger

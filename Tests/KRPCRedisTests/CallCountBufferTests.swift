@@ -39,6 +39,21 @@ struct CallCountBufferTests {
         #expect(buffer.batchesToSend().map(\.sequence) == [2])
     }
 
+    @Test("totals recorded at once count like as many single calls; past the bound they are dropped whole")
+    func recordsTotals() {
+        var buffer = CallCountBuffer(maxPendingSlots: 1, maxEntriesPerBatch: 10)
+        let recorded = [
+            buffer.record(self.slot(self.a), calls: 40, errors: 3),
+            buffer.record(self.slot(self.a), failed: true),
+            buffer.record(self.slot(self.b), calls: 0, errors: 0),  // nothing to count: no slot taken
+            buffer.record(self.slot(self.b), calls: 5, errors: 1),
+        ]
+        #expect(recorded == [true, true, true, false])
+        #expect(buffer.waiting == .init(calls: 41, errors: 4))
+        #expect(buffer.droppedCalls == 5 && buffer.droppedErrors == 1)
+        #expect(buffer.batchesToSend()[0].entries.map(\.counts) == [.init(calls: 41, errors: 4)])
+    }
+
     @Test("an unconfirmed batch is sent again unchanged; new calls wait for the next batch")
     func resendsUnchanged() {
         var buffer = CallCountBuffer(maxPendingSlots: 10, maxEntriesPerBatch: 10)
