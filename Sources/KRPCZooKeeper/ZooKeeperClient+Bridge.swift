@@ -162,8 +162,11 @@ final class ZooKeeperEventHub: Sendable {
             continuation.finish()
             return stream
         }
+        // Not under our lock here: onTermination runs while the Swift runtime holds the consumer task's
+        // status lock (on cancel), and our lock is held while yielding (which takes that status lock):
+        // taking ours synchronously here deadlocked. Remove the subscriber a moment later instead.
         continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+            Task { _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) } }
         }
         return stream
     }

@@ -145,8 +145,9 @@ public final class KRPCChannel: KRPCCaller, Sendable {
             let id = s.nextSubscriber
             s.nextSubscriber += 1
             s.subscribers[id] = continuation
+            // Removed a moment later, not under the task-status lock the runtime holds here (we yield under ours).
             continuation.onTermination = { [weak self] _ in
-                _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+                Task { _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) } }
             }
         }
         return stream

@@ -62,8 +62,9 @@ public final class InMemoryServiceRegistry: ServiceRegistry, Sendable {
             s.nextID += 1
             s.watchers[id] = (key, continuation)
             continuation.yield(s.list(key))
+            // Removed a moment later, not under the task-status lock the runtime holds here (we yield under ours).
             continuation.onTermination = { [weak self] _ in
-                _ = self?.storage.withLock { $0.watchers.removeValue(forKey: id) }
+                Task { _ = self?.storage.withLock { $0.watchers.removeValue(forKey: id) } }
             }
         }
         return stream
@@ -87,7 +88,7 @@ public final class InMemoryServiceRegistry: ServiceRegistry, Sendable {
             s.stateWatchers[id] = continuation
             continuation.yield(s.state)
             continuation.onTermination = { [weak self] _ in
-                _ = self?.storage.withLock { $0.stateWatchers.removeValue(forKey: id) }
+                Task { _ = self?.storage.withLock { $0.stateWatchers.removeValue(forKey: id) } }
             }
         }
         return stream
