@@ -55,8 +55,9 @@ extension ZooKeeperRegistry {
             continuation.finish()
             return stream
         }
+        // A moment later, not under the runtime's task-status lock (we yield under our lock): see EventHub.
         continuation.onTermination = { [weak self] _ in
-            self?.unsubscribe(key, id: subscription.id)
+            Task { self?.unsubscribe(key, id: subscription.id) }
         }
         if subscription.isNew { self.scheduleRefresh(key, immediately: true) }
         return stream

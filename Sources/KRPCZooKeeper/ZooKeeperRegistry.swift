@@ -179,8 +179,9 @@ public final class ZooKeeperRegistry: ServiceRegistry {
             continuation.finish()
             return stream
         }
+        // A moment later, not under the runtime's task-status lock (we yield under our lock): see EventHub.
         continuation.onTermination = { [weak self] _ in
-            _ = self?.shared.withLock { $0.stateSubscribers.removeValue(forKey: id) }
+            Task { _ = self?.shared.withLock { $0.stateSubscribers.removeValue(forKey: id) } }
         }
         return stream
     }
