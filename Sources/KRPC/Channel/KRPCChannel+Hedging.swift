@@ -25,19 +25,25 @@ extension KRPCChannel {
         }
         let (events, sink) = AsyncStream.makeStream(of: HedgeEvent.self)
         let attempts = AttemptTasks()
-        let timer = Mutex<Task<Void, Never>?>(nil)
+        let timer = Mutex<Scheduled<Void>?>(nil)
+        let executor = self.executor
         func launch(_ pick: ChannelState.Pick) {
-            attempts.add(Task {
+            attempts.add(Task(executorPreference: executor) {
                 let (result, kind) = await self.attempt(pick, request)
                 sink.yield(.attempt(result, kind))
             })
         }
+        // A timer on the home loop, not a sleeping task: arming and cancelling one costs no task
+        // and no wake-up of another thread (one per call, as most calls beat the hedge delay).
         func arm(at instant: ContinuousClock.Instant) {
-            let task = Task {
-                do { try await Task.sleep(until: instant, clock: .continuous) } catch { return }
-                sink.yield(.timer)
+            let delay = max(.zero, ContinuousClock.now.duration(to: instant))
+            let (seconds, attoseconds) = delay.components
+            let scheduled = self.homeLoop.scheduleTask(
+                in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            ) {
+                _ = sink.yield(.timer)
             }
-            timer.withLock { $0?.cancel(); $0 = task }
+            timer.withLock { $0?.cancel(); $0 = scheduled }
         }
 
         var tried: Set<NodeAddress> = [first.address]

@@ -27,6 +27,9 @@ public final class KRPCChannel: KRPCCaller, Sendable {
     public let configuration: Configuration
     private let registry: any ServiceRegistry
     private let eventLoopGroup: any EventLoopGroup
+    /// The loop the channel's own tasks (attempts, hedge timers, probes) run on.
+    let homeLoop: any EventLoop
+    private let homeExecutor: EventLoopTaskExecutor
     let state: Mutex<ChannelState>
     private var logger: Logger { self.configuration.logger }
 
@@ -48,8 +51,21 @@ public final class KRPCChannel: KRPCCaller, Sendable {
         self.registry = registry
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
+        self.homeLoop = eventLoopGroup.next()
+        self.homeExecutor = EventLoopTaskExecutor(eventLoop: self.homeLoop)
         self.state = Mutex(ChannelState(key: key, configuration: configuration, now: .now, seed: seed))
     }
+
+    /// A task executor on the channel's home event loop, where its own tasks (hedged attempts,
+    /// hedge timers, probes) run.
+    ///
+    /// Callers that make many calls can run their tasks on it: with a one-loop `eventLoopGroup`
+    /// the callers, the attempts and every node connection then share one thread, and a call
+    /// wakes no other thread (what keeps krpc-top's own CPU use low).
+    public var executor: any TaskExecutor { self.homeExecutor }
+
+    /// The loop behind ``executor``.
+    public var homeEventLoop: any EventLoop { self.homeLoop }
 
     // MARK: Running
 
@@ -110,7 +126,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
     private func tick() {
         let probes = self.state.withLock { $0.tick(now: .now) }
         for (address, ticket, connection) in probes {
-            Task { await self.probe(address, ticket, connection) }
+            Task(executorPreference: self.homeExecutor) { await self.probe(address, ticket, connection) }
         }
     }
 
@@ -159,6 +175,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
         return self.state.withLock { s in
             let nodes = s.order.compactMap { address -> NodeSnapshot? in
                 guard let node = s.nodes[address] else { return nil }
+                let latency = node.window.summary(now: now)  // cached in the window until it changes
                 let perSecond = node.window.perSecond(now: now)
                 return NodeSnapshot(
                     address: address,
@@ -173,7 +190,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
                     timeouts: node.timeouts,
                     lastError: node.lastError,
                     slowStartFactor: node.slowStart.factor(now: now),
-                    latency: node.window.summary(now: now),
+                    latency: latency,
                     latencyPerSecond: perSecond.latency,
                     attemptsPerSecond: perSecond.attempts
                 )
