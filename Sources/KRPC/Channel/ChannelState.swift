@@ -4,7 +4,13 @@ import KRPCPolicy
 /// Everything a ``KRPCChannel`` knows, kept behind its lock. Methods compute under the lock and
 /// return what the caller must do or announce outside it (STYLE §6).
 struct ChannelState: Sendable {
-    struct Node: Sendable {
+    /// One node's state. A class, so that reading a node on the call path (every eligible node is looked
+    /// at to pick one) costs one retain, not a copy of every field, and changes happen in place.
+    ///
+    /// `@unchecked Sendable`: a `Node` lives only in ``nodes`` of a `ChannelState`, which is only reached
+    /// through the channel's `Mutex`; no reference to a `Node` leaves the lock (snapshots copy values out,
+    /// picks carry the connection, not the node).
+    final class Node: @unchecked Sendable {
         var instance: ServiceInstance
         let connection: NodeConnection
         var breaker: CircuitBreaker
@@ -15,6 +21,20 @@ struct ChannelState: Sendable {
         var timeouts = 0
         var lastError: String?
         var window: LatencyWindow
+
+        init(
+            instance: ServiceInstance,
+            connection: NodeConnection,
+            breaker: CircuitBreaker,
+            slowStart: SlowStart,
+            window: LatencyWindow
+        ) {
+            self.instance = instance
+            self.connection = connection
+            self.breaker = breaker
+            self.slowStart = slowStart
+            self.window = window
+        }
     }
 
     /// A node chosen for one attempt.
@@ -133,7 +153,7 @@ struct ChannelState: Sendable {
         var remaining = candidates
         while !remaining.isEmpty {
             guard let address = self.balancer.pick(from: remaining, key: hashKey, using: &self.rng),
-                var node = self.nodes[address]
+                let node = self.nodes[address]
             else { return nil }
             // In panic every node is eligible, broken ones included: they get a bypass permit.
             guard let permit = node.breaker.acquire() ?? (self.panic ? .bypass : nil) else {
@@ -141,7 +161,6 @@ struct ChannelState: Sendable {
                 continue
             }
             node.inFlight += 1
-            self.nodes[address] = node
             return Pick(address: address, permit: permit, connection: node.connection)
         }
         return nil
@@ -225,7 +244,7 @@ struct ChannelState: Sendable {
 
     /// Ends the attempt `pick` with `outcome`: node statistics and breaker.
     mutating func finish(_ pick: Pick, _ outcome: AttemptOutcome, now: ContinuousClock.Instant) {
-        guard var node = self.nodes[pick.address] else { return }  // the node left meanwhile
+        guard let node = self.nodes[pick.address] else { return }  // the node left meanwhile
         node.inFlight -= 1
         let from = node.breaker.state
         let action: BreakerAction
@@ -244,7 +263,6 @@ struct ChannelState: Sendable {
             node.breaker.release(pick.permit)
             action = .none
         }
-        self.nodes[pick.address] = node
         self.announce(action, node: pick.address, from: from, cause: .call, now: now)
     }
 
@@ -260,23 +278,22 @@ struct ChannelState: Sendable {
     mutating func tick(now: ContinuousClock.Instant) -> [(NodeAddress, ProbeTicket, NodeConnection)] {
         var probes: [(NodeAddress, ProbeTicket, NodeConnection)] = []
         for address in self.order {
-            guard var node = self.nodes[address] else { continue }
+            guard let node = self.nodes[address] else { continue }
             let from = node.breaker.state
             let action = node.breaker.tick(now: now, using: &self.rng)
             let ticket = node.breaker.beginProbe(now: now)
-            self.nodes[address] = node
+            let connection = node.connection
             self.announce(action, node: address, from: from, cause: .tick, now: now)
-            if let ticket { probes.append((address, ticket, node.connection)) }
+            if let ticket { probes.append((address, ticket, connection)) }
         }
         _ = self.eligibleCandidates(now: now)  // panic mode follows the breakers even without traffic
         return probes
     }
 
     mutating func finishProbe(_ address: NodeAddress, _ ticket: ProbeTicket, _ outcome: CallOutcome, now: ContinuousClock.Instant) {
-        guard var node = self.nodes[address] else { return }
+        guard let node = self.nodes[address] else { return }
         let from = node.breaker.state
         let action = node.breaker.recordProbe(outcome, for: ticket, now: now, using: &self.rng)
-        self.nodes[address] = node
         self.announce(action, node: address, from: from, cause: .probe, now: now)
     }
 

@@ -20,6 +20,16 @@ struct LatencyWindow: Sendable {
     private var currentStartedAt: ContinuousClock.Instant
     private let histogramWindow: Duration
     private let origin: ContinuousClock.Instant
+    /// The last percentiles computed and what they were computed from: reading percentiles walks the
+    /// histogram's buckets (tens of µs), and a dashboard asks for every node at every refresh while most
+    /// nodes of a large cluster got no new sample since the last one.
+    private var cached: (key: SummaryKey, summary: LatencySummary)?
+
+    private struct SummaryKey: Equatable {
+        var startedAt: ContinuousClock.Instant
+        var currentCount: UInt64
+        var previousCount: UInt64?
+    }
 
     init(now: ContinuousClock.Instant, origin: ContinuousClock.Instant, histogramWindow: Duration = .seconds(30)) {
         self.current = Self.makeHistogram()
@@ -62,20 +72,30 @@ struct LatencyWindow: Sendable {
     }
 
     /// p50/p99 of the recent window.
-    func summary(now: ContinuousClock.Instant) -> LatencySummary {
-        var source = self.current
+    mutating func summary(now: ContinuousClock.Instant) -> LatencySummary {
         if now - self.currentStartedAt >= self.histogramWindow * 2 {
             return .empty  // nothing recorded for two windows: no recent latency to show
         }
+        let key = SummaryKey(
+            startedAt: self.currentStartedAt,
+            currentCount: self.current.totalCount,
+            previousCount: self.previous?.totalCount
+        )
+        if let cached = self.cached, cached.key == key { return cached.summary }
+        var source = self.current
         if source.totalCount < 20, let previous = self.previous, previous.totalCount > source.totalCount {
             source = previous
         }
-        guard source.totalCount > 0 else { return .empty }
-        return LatencySummary(
-            count: Int(source.totalCount),
-            p50Micros: Int(source.valueAtPercentile(50)),
-            p99Micros: Int(source.valueAtPercentile(99))
-        )
+        let summary =
+            source.totalCount > 0
+            ? LatencySummary(
+                count: Int(source.totalCount),
+                p50Micros: Int(source.valueAtPercentile(50)),
+                p99Micros: Int(source.valueAtPercentile(99))
+            )
+            : .empty
+        self.cached = (key, summary)
+        return summary
     }
 
     /// Per-second (mean latency µs, attempts) of the last `count` complete seconds, oldest first.
