@@ -89,6 +89,12 @@ struct KRPCTopCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between two refreshes (snapshots and Redis reads).")
     var refreshMs: Int = 100
 
+    @Option(
+        help: ArgumentHelp(
+            "Calls that fall due within this many milliseconds are sent together: fewer wake-ups, each call at most this late (the rate holds). 0 sends every call at its own time.",
+            valueName: "ms"))
+    var batchMs: Int = 100
+
     @Option(help: "Deadline of each call, in milliseconds.")
     var deadlineMs: Int = 1000
 
@@ -182,6 +188,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
         guard self.hedgeDelayMs > 0 else { throw ValidationError("--hedge-delay-ms must be > 0 (or use --no-hedging)") }
         try positive(self.faultTtl, "--fault-ttl")
         guard self.delayMs >= 0 else { throw ValidationError("--delay-ms must be >= 0") }
+        guard (0...1000).contains(self.batchMs) else { throw ValidationError("--batch-ms must be 0...1000") }
         return TopSettings(
             registry: registry,
             redis: self.redis,
@@ -190,6 +197,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
             rate: self.rate,
             balancer: balancer,
             refreshInterval: .milliseconds(self.refreshMs),
+            batchInterval: .milliseconds(self.batchMs),
             deadline: .milliseconds(self.deadlineMs),
             hedgeDelay: self.noHedging ? nil : .milliseconds(self.hedgeDelayMs),
             failover: !self.noFailover,
@@ -328,6 +336,8 @@ struct TopSettings: Sendable {
     var rate: Double
     var balancer: BalancerKind
     var refreshInterval: Duration
+    /// The load generator's shortest time between wake-ups (calls due in between go together).
+    var batchInterval: Duration
     var deadline: Duration
     var hedgeDelay: Duration?
     var failover: Bool

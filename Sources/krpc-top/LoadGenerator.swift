@@ -28,18 +28,35 @@ final class LoadGenerator: Sendable {
 
     /// The most calls in flight at once.
     let maxInFlight: Int
+    /// The shortest time between two wake-ups of the generator: calls that fall due in between are sent
+    /// together at the next wake-up (each at most this late; the rate is kept). Zero: every call on time.
+    let wakeInterval: Duration
     private let state: Mutex<State>
     private let call: @Sendable () async -> Void
+    private let sleep: @Sendable (ContinuousClock.Instant) async throws -> Void
 
     /// Creates a generator; ``run()`` starts it.
     /// - Parameters:
     ///   - rate: Target calls per second (0 or less sends nothing).
     ///   - paused: Start paused.
     ///   - maxInFlight: The most calls in flight at once.
+    ///   - sleep: Waits until an instant; throws when cancelled. krpc-top passes a timer on the channel's
+    ///     event loop, so the ticks wake no other thread.
     ///   - call: One call; errors are the callee's business (the channel counts them).
-    init(rate: Double, paused: Bool = false, maxInFlight: Int = 2000, call: @escaping @Sendable () async -> Void) {
+    init(
+        rate: Double,
+        paused: Bool = false,
+        maxInFlight: Int = 2000,
+        wakeInterval: Duration = .zero,
+        sleep: @escaping @Sendable (ContinuousClock.Instant) async throws -> Void = {
+            try await Task.sleep(until: $0, clock: .continuous)
+        },
+        call: @escaping @Sendable () async -> Void
+    ) {
         self.state = Mutex(State(rate: rate, paused: paused))
         self.maxInFlight = maxInFlight
+        self.wakeInterval = wakeInterval
+        self.sleep = sleep
         self.call = call
     }
 
@@ -77,6 +94,7 @@ final class LoadGenerator: Sendable {
             var generation = -1
             var anchor = clock.now
             var sent = 0  // calls scheduled since the anchor
+            var lastWake = clock.now
             while !Task.isCancelled {
                 let (rate, paused, currentGeneration) = self.state.withLock { ($0.rate, $0.paused, $0.generation) }
                 if currentGeneration != generation {
@@ -85,13 +103,15 @@ final class LoadGenerator: Sendable {
                     sent = 0
                 }
                 guard !paused, rate > 0, rate.isFinite else {
-                    do { try await clock.sleep(for: maxSleep) } catch { break }
+                    do { try await self.sleep(clock.now + maxSleep) } catch { break }
                     continue
                 }
                 let due = anchor + .seconds(Double(sent) / rate)
                 let now = clock.now
                 if due > now {
-                    do { try await clock.sleep(until: min(due, now + maxSleep)) } catch { break }
+                    let wake = max(due, lastWake + self.wakeInterval)
+                    do { try await self.sleep(min(wake, now + maxSleep)) } catch { break }
+                    lastWake = clock.now
                     continue
                 }
                 sent += 1

@@ -4,6 +4,8 @@ import KRPCPolicy
 import KRPCRedis
 import KRPCTopCore
 import Logging
+import NIOCore
+import NIOPosix
 
 /// The client stack krpc-top embeds, wired: registry → channel (balancer, breakers, probes, failover, hedging),
 /// the load generator calling through it, the Redis client with its poller and fault injector, and the collector
@@ -19,6 +21,9 @@ struct TopStack: Sendable {
     let collector: SnapshotCollector
     let refreshInterval: Duration
     let logger: Logger
+    /// One thread for the whole call path: the load generator's tasks, the channel's attempts and
+    /// timers, and every node connection. A call then wakes no other thread.
+    let callLoopGroup: MultiThreadedEventLoopGroup
 
     /// Builds the stack; nothing runs until ``run(deliver:_:)``.
     /// - Throws: ``TopError`` for a bad configuration (an address, a balancer, the registry).
@@ -42,7 +47,11 @@ struct TopStack: Sendable {
         } catch {
             throw TopError("invalid client configuration: \(error)")
         }
-        let channel = KRPCChannel(key: key, registry: self.registry.registry, configuration: configuration)
+        let callLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.callLoopGroup = callLoopGroup
+        let channel = KRPCChannel(
+            key: key, registry: self.registry.registry, configuration: configuration, eventLoopGroup: callLoopGroup
+        )
         self.channel = channel
 
         let deadline = settings.deadline
@@ -57,7 +66,9 @@ struct TopStack: Sendable {
                 _ = try? await channel.call(service: key.service, method: key.method, payload: [], deadline: deadline)
             }
         }
-        self.load = LoadGenerator(rate: settings.rate, call: call)
+        let callLoop = channel.homeEventLoop
+        self.load = LoadGenerator(
+            rate: settings.rate, wakeInterval: settings.batchInterval, sleep: { try await callLoop.sleep(until: $0) }, call: call)
 
         if let address = settings.redis {
             let redisConfiguration: RedisConfiguration
@@ -110,7 +121,9 @@ struct TopStack: Sendable {
         let collector = self.collector
         let interval = self.refreshInterval
         let channelTask = Task { await channel.run() }
-        let loadTask = Task { await load.run() }
+        // Pinned to the call loop: the generator's ticks and its call tasks (children, which inherit the
+        // preference) run on the thread of the connections.
+        let loadTask = Task(executorPreference: channel.executor) { await load.run() }
         let pollerTask = Task { await poller?.run() }
         let collectorTask = Task { await collector.run(interval: interval, deliver: deliver) }
         let result = await body()
@@ -126,6 +139,7 @@ struct TopStack: Sendable {
         await channelTask.value
         await self.redis?.shutdown()
         await self.registry.close()
+        try? await self.callLoopGroup.shutdownGracefully()
         self.logger.info("stopped")
         return result
     }
