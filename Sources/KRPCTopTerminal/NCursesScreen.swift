@@ -19,6 +19,8 @@ public final class NCursesScreen {
     private let outputFile: UnsafeMutablePointer<FILE>?
     private var pairs: [PairKey: Int16] = [:]
     private var closed = false
+    /// The rows last presented and the size they were drawn at: rows that did not change are not drawn again.
+    private var presented: (rows: [[TerminalRun]], height: Int, width: Int)?
     /// The colours available (``TerminalColorDepth/monochrome`` when `NO_COLOR` was asked for or none exist).
     public let colorDepth: TerminalColorDepth
 
@@ -97,13 +99,26 @@ public final class NCursesScreen {
     /// Forces a new size (for tests; a real terminal's size comes with `.resize` keys).
     public func resize(rows: Int, columns: Int) {
         resizeterm(Int32(rows), Int32(columns))
+        self.presented = nil
     }
 
     /// Replaces the screen's contents with `rows` (row index → runs) and shows it.
+    ///
+    /// Only rows that differ from the last frame are drawn again (cleared to the end of the line, then their runs);
+    /// after a size change, the whole screen is. Most of a refresh is then untouched rows (the event log, blank
+    /// space) that cost nothing.
     public func present(_ rows: [[TerminalRun]]) {
-        werase(self.window)
         let (height, width) = self.size
-        for (y, runs) in rows.enumerated() where y < height {
+        let previous = self.presented.flatMap { $0.height == height && $0.width == width ? $0.rows : nil }
+        if previous == nil { werase(self.window) }
+        for y in 0..<min(height, max(rows.count, previous?.count ?? 0)) {
+            let runs = y < rows.count ? rows[y] : []
+            if let previous {
+                let before = y < previous.count ? previous[y] : []
+                if before == runs { continue }
+                wmove(self.window, Int32(y), 0)
+                wclrtoeol(self.window)
+            }
             for run in runs where run.column < width {
                 let attr = self.attributes(for: run.style)
                 wattr_on(self.window, attr, nil)
@@ -112,6 +127,7 @@ public final class NCursesScreen {
                 wattr_off(self.window, attr, nil)
             }
         }
+        self.presented = (rows, height, width)
         wnoutrefresh(self.window)
         doupdate()
     }

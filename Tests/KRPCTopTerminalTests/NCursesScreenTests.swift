@@ -53,6 +53,39 @@ struct NCursesScreenTests {
         }
     }
 
+    @Test("only rows that changed are drawn again: shortened rows lose their tail, a style change alone counts")
+    func rowDiff() throws {
+        try self.withScreen(rows: 6, columns: 30) { screen in
+            let bold = TerminalStyle(bold: true)
+            screen.present([
+                [TerminalRun(column: 0, text: "header")],
+                [TerminalRun(column: 0, text: "node 8000  HEALTHY  12.5s")],
+                [TerminalRun(column: 0, text: "event log line")],
+                [TerminalRun(column: 0, text: "plain")],
+            ])
+            screen.present([
+                [TerminalRun(column: 0, text: "header")],
+                [TerminalRun(column: 0, text: "node 8000  BROKEN")],
+                [TerminalRun(column: 0, text: "event log line")],
+                [TerminalRun(column: 0, text: "plain", style: bold)],
+            ])
+            #expect(screen.text(row: 0) == "header")
+            #expect(screen.text(row: 1) == "node 8000  BROKEN")
+            #expect(screen.text(row: 2) == "event log line")
+            #expect(screen.isBold(row: 3, column: 0))
+            // Fewer rows than the frame before: the rows past the end are cleared.
+            screen.present([[TerminalRun(column: 0, text: "header")]])
+            #expect(screen.text(row: 1) == "")
+            #expect(screen.text(row: 2) == "")
+            #expect(screen.text(row: 3) == "")
+            // A new size redraws everything, unchanged rows included.
+            screen.resize(rows: 4, columns: 10)
+            screen.present([[TerminalRun(column: 0, text: "header")], [TerminalRun(column: 2, text: "x")]])
+            #expect(screen.text(row: 0) == "header")
+            #expect(screen.text(row: 1) == "  x")
+        }
+    }
+
     @Test("without colours the depth is monochrome")
     func monochrome() throws {
         try self.withScreen(colors: false) { screen in

@@ -21,7 +21,13 @@ enum DisplayWidth {
 
     /// The number of cells a string takes.
     static func of(_ text: some StringProtocol) -> Int {
-        text.reduce(0) { $0 + Self.of($1) }
+        if Self.isPrintableASCII(text) { return text.utf8.count }  // numbers, addresses, labels: nearly all text
+        return text.reduce(0) { $0 + Self.of($1) }
+    }
+
+    /// Whether every byte is printable ASCII (one cell each, nothing to sanitize).
+    static func isPrintableASCII(_ text: some StringProtocol) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 
     /// East Asian Wide (W) and Fullwidth (F) ranges of Unicode 15 (abridged to whole blocks).
@@ -42,6 +48,7 @@ enum DisplayWidth {
     /// become spaces, other control characters `?`, format characters (bidi overrides, zero-width joiners on
     /// their own) are dropped. Escape sequences therefore cannot reach the terminal.
     static func sanitized(_ text: String) -> String {
+        if Self.isPrintableASCII(text) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for character in text {

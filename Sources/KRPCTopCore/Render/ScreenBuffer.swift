@@ -89,6 +89,15 @@ public struct ScreenBuffer: Sendable, Hashable {
         guard (0..<self.height).contains(row) else { return column }
         let end = min(limit ?? self.width, self.width)
         var col = column
+        if DisplayWidth.isPrintableASCII(text) {
+            // One cell per byte: no grapheme breaking, no width lookups.
+            for byte in text.utf8 {
+                if col >= end { return end }
+                if col >= 0 { self.set(row, col, Character(Unicode.Scalar(byte)), 1, style, selected) }
+                col += 1
+            }
+            return col
+        }
         for character in text {
             let w = DisplayWidth.of(character)
             if w == 0 { continue }
