@@ -73,7 +73,7 @@ struct KRPCBenchCommand: AsyncParsableCommand {
     var deadline: Double = 5
 
     @Option(help: "Flush requests after this many frames (and at the end of each event-loop tick).")
-    var flushEvery: Int = 16
+    var flushEvery: Int = 8
 
     @Flag(help: "Print one JSON line instead of a summary.")
     var json = false

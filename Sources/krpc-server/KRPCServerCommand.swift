@@ -82,7 +82,7 @@ struct KRPCServerCommand: AsyncParsableCommand {
     var maxFrameSize: Int = 4 * 1024 * 1024
 
     @Option(help: "Flush responses after this many frames (and at the end of each event-loop tick).")
-    var flushEvery: Int = 16
+    var flushEvery: Int = 8
 
     func validate() throws {
         guard (0...65535).contains(self.port) else {

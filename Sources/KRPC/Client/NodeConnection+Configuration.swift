@@ -16,7 +16,8 @@ extension NodeConnection {
         /// The largest frame sent or accepted (default 4 MiB).
         public var maximumFrameLength: Int
         /// Requests are flushed at the end of each event-loop tick or after this many frames
-        /// (default 16).
+        /// (default 8: with a flush every 16 frames and 16 calls in flight, client and server ran in
+        /// lock-step at 0.7× the throughput of 8; with 64 in flight, 8 and 16 measured alike).
         public var flushEvery: Int
         /// Where the connection logs (default: nowhere). Logs at debug and below.
         public var logger: Logger
@@ -28,7 +29,7 @@ extension NodeConnection {
             initialBackoff: Duration = .milliseconds(50),
             maximumBackoff: Duration = .seconds(5),
             maximumFrameLength: Int = 4 * 1024 * 1024,
-            flushEvery: Int = 16,
+            flushEvery: Int = 8,
             logger: Logger = Logger(label: "krpc.connection", factory: { _ in SwiftLogNoOpLogHandler() })
         ) {
             self.defaultDeadline = defaultDeadline

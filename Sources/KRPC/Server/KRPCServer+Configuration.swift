@@ -22,7 +22,8 @@ extension KRPCServer {
         /// after this many frames, whichever comes first (default 16).
         ///
         /// A flush per response costs a syscall each; one flush per read batch makes client and
-        /// server run in lock-step. 8–16 keeps both busy (shared/bench/FINDINGS.md, lesson 3).
+        /// server run in lock-step. 8–16 keeps both busy (shared/bench/FINDINGS.md, lesson 3); 8 (the
+        /// default) also keeps 16 calls in flight from lock-stepping.
         public var flushEvery: Int
         /// Where the server logs (default: nowhere). Logs at info and below.
         public var logger: Logger
@@ -47,7 +48,7 @@ extension KRPCServer {
             maximumFrameLength: Int = 4 * 1024 * 1024,
             gracePeriod: Duration = .seconds(5),
             idleTimeout: Duration? = .seconds(300),
-            flushEvery: Int = 16,
+            flushEvery: Int = 8,
             logger: Logger = Logger(label: "krpc.server", factory: { _ in SwiftLogNoOpLogHandler() }),
             faultSource: (any FaultSource)? = nil,
             counters: (any CallCounterStore)? = nil,
