@@ -34,6 +34,16 @@ extension ByteBuffer {
         return self.writerIndex - start
     }
 
+    /// Appends one whole frame with `header` and `payload` bytes (the concrete form the connections
+    /// use: no generic dispatch across modules on the call path).
+    /// - Returns: the number of bytes written (length prefix included).
+    @discardableResult
+    public mutating func writeKRPCFrame(header: FrameHeader, payload: [UInt8]) -> Int {
+        let start = self.writeFramePrefix(header: header, payloadLength: payload.count)
+        payload.withUnsafeBytes { _ = self.writeBytes($0) }
+        return self.writerIndex - start
+    }
+
     /// The announced length (after the 4-byte prefix) of a frame with `header` and `payloadLength`
     /// payload bytes: compare it with the maximum frame length before sending.
     public static func krpcFrameLength(header: FrameHeader, payloadLength: Int) -> Int {
