@@ -121,6 +121,44 @@ struct RendererContentTests {
         #expect(b.style(of: "disconnected", row: b.row(containing: "redis disconnected") ?? 0) == .warning)
     }
 
+    @Test("a breaker going round the same two transitions takes one line with a count; other events keep theirs")
+    func flappingCollapses() {
+        let t = Fixtures.t0
+        let probeFailed = "health probe failed: internal 'injected error'"
+        var events: [DashboardEvent] = [
+            DashboardEvent(time: t, node: Fixtures.a9000, kind: .faultSet("error")),
+            DashboardEvent(time: t + 0.5, node: Fixtures.a9000, kind: .transition(from: .healthy, to: .broken),
+                           reason: "5 consecutive failures: internal 'injected error'"),
+        ]
+        // Three cool-downs, each: BROKEN -> HALF-OPEN, then the probe fails.
+        for k in 0..<3 {
+            let at = t + 1 + Double(k) * 2
+            events.append(DashboardEvent(time: at, node: Fixtures.a9000, kind: .transition(from: .broken, to: .halfOpen),
+                                         reason: "cool-down over"))
+            events.append(DashboardEvent(time: at + 0.2, node: Fixtures.a9000,
+                                         kind: .transition(from: .halfOpen, to: .broken), reason: probeFailed))
+        }
+        // One cycle of another node: not a run, so two lines.
+        events.append(DashboardEvent(time: t + 8, node: Fixtures.a8000, kind: .transition(from: .broken, to: .halfOpen),
+                                     reason: "cool-down over"))
+        events.append(DashboardEvent(time: t + 8.2, node: Fixtures.a8000, kind: .transition(from: .halfOpen, to: .broken),
+                                     reason: probeFailed))
+        var snapshot = Fixtures.snapshot(nodes: [Fixtures.healthy], events: events)
+        snapshot.utcOffsetSeconds = 0
+        let b = Renderer.render(Fixtures.view(snapshot, width: 120, height: 24))
+        let log = Array(b.lines[((b.row(containing: "─ events") ?? 0) + 1)...].prefix(6))
+        #expect(log == [
+            " 12:03:12 127.0.0.1:8000 ◐ HALF-OPEN → ✖ BROKEN  \(probeFailed)",
+            " 12:03:12 127.0.0.1:8000 ✖ BROKEN → ◐ HALF-OPEN  cool-down over",
+            " 12:03:09 127.0.0.1:9000 ◐ HALF-OPEN ⇄ ✖ BROKEN ×3 since 12:03:05  \(probeFailed)",
+            " 12:03:04 127.0.0.1:9000 ● HEALTHY → ✖ BROKEN  5 consecutive failures: internal 'injected error'",
+            " 12:03:04 127.0.0.1:9000 fault error set",
+            "",
+        ])
+        let ascii = Renderer.render(Fixtures.view(snapshot, width: 120, height: 24), options: RenderOptions(ascii: true))
+        #expect(ascii.lines.contains { $0.contains("HALF-OPEN <-> ") && $0.contains("x3 since 12:03:05") })
+    }
+
     @Test("header flags PAUSED and PANIC, and connection trouble")
     func headerFlags() {
         var snapshot = Fixtures.snapshot()

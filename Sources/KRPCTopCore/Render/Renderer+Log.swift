@@ -17,10 +17,83 @@ extension Renderer {
             return
         }
         let offset = snapshot?.utcOffsetSeconds ?? 0
-        for (row, event) in zip(layout.logRows, events) {
-            Self.drawSpans(Self.eventSpans(event, utcOffset: offset, glyphs: glyphs), row: row, column: 1,
-                           limit: buffer.width, glyphs: glyphs, into: &buffer)
+        for (row, line) in zip(layout.logRows, Self.logLines(events)) {
+            let spans =
+                line.cycles > 1
+                ? Self.flapSpans(line, utcOffset: offset, glyphs: glyphs)
+                : Self.eventSpans(line.event, utcOffset: offset, glyphs: glyphs)
+            Self.drawSpans(spans, row: row, column: 1, limit: buffer.width, glyphs: glyphs, into: &buffer)
         }
+    }
+
+    /// One line of the event log: an event, or a run of identical breaker cycles of one node.
+    struct LogLine: Equatable {
+        /// The newest event of the line.
+        var event: DashboardEvent
+        /// How many identical cycles (a transition and the one before it, e.g. BROKEN → HALF-OPEN
+        /// "cool-down over" then HALF-OPEN → BROKEN "health probe failed") the line stands for; 1 = a plain event.
+        var cycles: Int = 1
+        /// The time of the oldest event the line stands for.
+        var since: Double
+    }
+
+    /// The events (newest first) as log lines: a node whose breaker goes round the same two transitions again
+    /// and again (a persistent fault probed every cool-down) takes one line with a count, not two lines per
+    /// cool-down, so the rest of the log stays on screen. Only back-to-back repeats are merged; every other
+    /// event keeps its own line, and the `--once` report keeps every event.
+    static func logLines(_ events: [DashboardEvent]) -> [LogLine] {
+        func isCycle(_ newer: DashboardEvent, _ older: DashboardEvent) -> Bool {
+            guard newer.node != nil, newer.node == older.node,
+                case .transition(let a, let b) = newer.kind, case .transition(let c, let d) = older.kind
+            else { return false }
+            return a == d && b == c && a != b
+        }
+        func sameCycle(_ n1: DashboardEvent, _ o1: DashboardEvent, _ n2: DashboardEvent, _ o2: DashboardEvent) -> Bool {
+            n1.node == n2.node && n1.kind == n2.kind && n1.reason == n2.reason && o1.kind == o2.kind
+                && o1.reason == o2.reason
+        }
+        var lines: [LogLine] = []
+        var i = 0
+        while i < events.count {
+            let event = events[i]
+            guard i + 3 < events.count, isCycle(event, events[i + 1]),
+                sameCycle(event, events[i + 1], events[i + 2], events[i + 3])
+            else {
+                lines.append(LogLine(event: event, since: event.time))
+                i += 1
+                continue
+            }
+            var cycles = 1
+            var j = i + 2
+            while j + 1 < events.count, sameCycle(event, events[i + 1], events[j], events[j + 1]) {
+                cycles += 1
+                j += 2
+            }
+            lines.append(LogLine(event: event, cycles: cycles, since: events[j - 1].time))
+            i = j
+        }
+        return lines
+    }
+
+    /// A run of cycles: `09:49:40 127.0.0.1:9000 ◐ HALF-OPEN ⇄ ✖ BROKEN ×3 since 09:49:38  <newest reason>`.
+    static func flapSpans(_ line: LogLine, utcOffset: Int, glyphs: Glyphs) -> [Span] {
+        guard case .transition(let from, let to) = line.event.kind else {
+            return Self.eventSpans(line.event, utcOffset: utcOffset, glyphs: glyphs)
+        }
+        var spans: [Span] = [(Format.clock(line.event.time, utcOffsetSeconds: utcOffset) + " ", .dim)]
+        if let node = line.event.node {
+            spans.append((DisplayWidth.sanitized(node.description) + " ", .text))
+        }
+        func state(_ s: NodeState) -> Span { (String(s.glyph(ascii: glyphs.ascii)) + " " + s.word, s.themeKey) }
+        let since = Format.clock(line.since, utcOffsetSeconds: utcOffset)
+        spans += [
+            state(from), (glyphs.ascii ? " <-> " : " ⇄ ", .dim), state(to),
+            ((glyphs.ascii ? " x" : " ×") + "\(line.cycles) since \(since)", .dim),
+        ]
+        if let reason = line.event.reason, !reason.isEmpty {
+            spans.append(("  " + DisplayWidth.sanitized(reason), .reason))
+        }
+        return spans
     }
 
     static func eventSpans(_ event: DashboardEvent, utcOffset: Int, glyphs: Glyphs) -> [Span] {
