@@ -28,8 +28,14 @@ struct KRPCServerCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on; 0 picks a free one.")
     var port: Int
 
-    @Option(help: "The address to bind; also the node's name in ZooKeeper and Redis.")
+    @Option(help: "The address to bind; also the node's name in ZooKeeper and Redis unless --advertise-host is given.")
     var host: String = "127.0.0.1"
+
+    @Option(
+        help: ArgumentHelp(
+            "The address clients reach this node at, published in ZooKeeper and used in Redis keys (default: --host). Needed with a wildcard --host such as 0.0.0.0.",
+            valueName: "host"))
+    var advertiseHost: String?
 
     @Option(help: "ZooKeeper servers to register in, HOST:PORT[,HOST:PORT...].")
     var zk: String?
@@ -91,6 +97,17 @@ struct KRPCServerCommand: AsyncParsableCommand {
         let probe = self.host.contains(":") ? "[\(self.host)]:1" : "\(self.host):1"
         guard NodeAddress(parsing: probe) != nil else {
             throw ValidationError("--host '\(self.host)' is not a host name or IP address")
+        }
+        if let advertised = self.advertiseHost {
+            let probe = advertised.contains(":") ? "[\(advertised)]:1" : "\(advertised):1"
+            guard NodeAddress(parsing: probe) != nil, !Self.isWildcard(advertised) else {
+                throw ValidationError("--advertise-host '\(advertised)' is not an address clients can reach")
+            }
+        } else if Self.isWildcard(self.host) && ((self.zk != nil && !self.noRegistry) || self.redis != nil) {
+            throw ValidationError(
+                "--host \(self.host) listens on every interface, but clients cannot call '\(self.host)': "
+                    + "give --advertise-host with the address to publish (e.g. the machine's IP)"
+            )
         }
         guard Self.level(named: self.logLevel) != nil else {
             throw ValidationError(
@@ -157,6 +174,7 @@ struct KRPCServerCommand: AsyncParsableCommand {
             configuration: .init(
                 host: self.host,
                 port: self.port,
+                advertisedHost: self.advertiseHost,
                 gracePeriod: .milliseconds(Int64(self.gracePeriod * 1000)),
                 maximumFrameLength: self.maxFrameSize,
                 redis: try self.redisConfiguration(),
@@ -172,6 +190,11 @@ struct KRPCServerCommand: AsyncParsableCommand {
     }
 
     // MARK: Parsing helpers
+
+    /// `0.0.0.0`, `::` and the like: a bind address meaning every interface, not one to call.
+    static func isWildcard(_ host: String) -> Bool {
+        ["0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0"].contains(host)
+    }
 
     /// swift-log's levels, plus `demo` (the seed's demo level, where Login passwords are logged): `trace`.
     static func level(named name: String) -> Logger.Level? {

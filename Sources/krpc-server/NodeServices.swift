@@ -46,9 +46,9 @@ struct RegistrationService: Service {
     let logger: Logger
 
     func run() async throws {
-        let address = try await self.server.listeningAddress()
-        print("listening on \(address)")
+        print("listening on \(try await self.server.listeningAddress())")
         fflush(stdout)
+        let address = try await self.server.nodeAddress()  // --advertise-host, or the bound host
 
         guard let registry = self.registry else {
             try await gracefulShutdown()
@@ -156,7 +156,7 @@ struct CallCounterService: Service {
 
     func run() async throws {
         let counter = self.tally.counter
-        let node = try await self.server.listeningAddress()  // the calls are counted under it
+        let node = try await self.server.nodeAddress()  // the calls are counted under it
         let stop = StopFlag()
         await withGracefulShutdownHandler {
             await self.checkRedis()
@@ -233,7 +233,7 @@ struct FaultWatcherService: Service {
     let logger: Logger
 
     func run() async throws {
-        let address = try await self.server.listeningAddress()
+        let address = try await self.server.nodeAddress()
         let watcher = RedisFaultWatcher(client: self.client, node: address, honor: self.honor, logger: self.logger)
         self.faults.set(watcher)
         self.logger.info(

@@ -31,6 +31,8 @@ struct ServerNode {
     struct Configuration: Sendable {
         var host: String
         var port: Int
+        /// The host it registers and counts under, if not `host` (`--advertise-host`).
+        var advertisedHost: String?
         var gracePeriod: Duration
         var maximumFrameLength: Int
         /// Redis, or `nil` for `--no-redis`.
@@ -70,6 +72,7 @@ struct ServerNode {
             configuration: .init(
                 host: configuration.host,
                 port: configuration.port,
+                advertisedHost: configuration.advertisedHost,
                 maximumFrameLength: configuration.maximumFrameLength,
                 gracePeriod: configuration.gracePeriod,
                 flushEvery: configuration.flushEvery,

@@ -24,6 +24,9 @@ struct ServerCommandLineTests {
             (["--port", "0", "--no-registry", "--redis", "127.0.0.1:6379", "--redis-db=-1"], "database -1"),
             (["--port", "0", "--no-registry", "--no-redis", "--grace-period=-2"], "--grace-period"),
             (["--port", "0", "--no-registry", "--no-redis", "--log-file", "/nonexistent-dir/x.log"], "--log-file"),
+            (["--port", "0", "--host", "0.0.0.0", "--no-registry", "--redis", "127.0.0.1:6379"], "give --advertise-host"),
+            (["--port", "0", "--host", "0.0.0.0", "--zk", "127.0.0.1:2181", "--no-redis"], "give --advertise-host"),
+            (["--port", "0", "--no-registry", "--no-redis", "--advertise-host", "0.0.0.0"], "--advertise-host '0.0.0.0'"),
         ]
     )
     func badCommandLine(arguments: [String], expected: String) async throws {

@@ -81,6 +81,47 @@ struct ServerRegistryTests {
         await registry.close()
     }
 
+    @Test("bound to 0.0.0.0 with --advertise-host 127.0.0.1, it registers, counts and takes faults as 127.0.0.1:<port>")
+    func advertisedHost() async throws {
+        let zk = try TestEnvironment.addressString(of: .zooKeeper)
+        let redis = try TestEnvironment.addressString(of: .redis)
+        let root = "/krpc-server-test-\(UInt64.random(in: 0...UInt64.max))"
+        let server = try await ServerProcess.start([
+            "--host", "0.0.0.0", "--advertise-host", "127.0.0.1",
+            "--zk", zk, "--zk-root", root, "--redis", redis, "--allow-fault-injection",
+        ])
+        #expect(server.address.host == "0.0.0.0")  // what it printed: the bound address
+        let advertised = NodeAddress(host: "127.0.0.1", port: server.address.port)
+        let registry = try ZooKeeperRegistry(
+            configuration: .init(connectionString: zk, root: root, logger: ServerTest.quietLogger)
+        )
+        let members = try await Self.membership(of: ServerTest.login, in: registry) { !$0.isEmpty }
+        #expect(members.map(\.address) == [advertised])
+
+        // Reachable at the advertised address; counted and faulted under it.
+        let connection = NodeConnection(to: advertised)
+        let users = UserServiceClient(connection)
+        _ = try await users.login(name: "zhangsan", pwd: "123456")
+        try await ServerTest.withRedis(redis) { client in
+            try await waitUntil("the call counted under \(advertised)", timeout: .seconds(5)) {
+                try await ServerTest.loginCalls(of: [advertised], in: client)[advertised] ?? 0 >= 1
+            }
+            _ = try await client.send("SET", RedisKeys.fault(advertised), "error")
+            try await waitUntil("the fault on \(advertised) to take effect", timeout: .seconds(5)) {
+                do {
+                    _ = try await users.login(name: "zhangsan", pwd: "123456")
+                    return false
+                } catch let error as KRPCError {
+                    return error.code == .internal
+                }
+            }
+            _ = try await client.send("DEL", RedisKeys.fault(advertised))
+        }
+        await connection.close()
+        await registry.close()
+        #expect(try await server.terminate() == 0)
+    }
+
     @Test("a ZooKeeper down at start is not fatal: the node serves, and registers once it is up")
     func zooKeeperDownAtStart() async throws {
         let port = TCPProbe.freePort()

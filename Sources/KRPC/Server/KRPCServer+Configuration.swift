@@ -9,6 +9,10 @@ extension KRPCServer {
         /// The port to bind; 0 (default) lets the kernel pick a free one (see
         /// ``KRPCServer/listeningAddress()``).
         public var port: Int
+        /// The host others reach this server by, when it differs from ``host`` (a server bound to
+        /// `0.0.0.0` is reached at one of its real addresses): with the bound port, the name it goes by
+        /// for counters (see ``KRPCServer/nodeAddress()``). `nil` (default): ``host``.
+        public var advertisedHost: String?
         /// The largest frame accepted or sent, counted as the frame's length prefix counts
         /// (default 4 MiB). A client announcing a larger frame gets a GOAWAY and is disconnected.
         public var maximumFrameLength: Int
@@ -19,7 +23,7 @@ extension KRPCServer {
         /// (default 5 minutes; `nil` = never).
         public var idleTimeout: Duration?
         /// Responses are written in batches and flushed at the end of each event-loop tick, or
-        /// after this many frames, whichever comes first (default 16).
+        /// after this many frames, whichever comes first (default 8).
         ///
         /// A flush per response costs a syscall each; one flush per read batch makes client and
         /// server run in lock-step. 8–16 keeps both busy (shared/bench/FINDINGS.md, lesson 3); 8 (the
@@ -45,6 +49,7 @@ extension KRPCServer {
         public init(
             host: String = "127.0.0.1",
             port: Int = 0,
+            advertisedHost: String? = nil,
             maximumFrameLength: Int = 4 * 1024 * 1024,
             gracePeriod: Duration = .seconds(5),
             idleTimeout: Duration? = .seconds(300),
@@ -56,6 +61,7 @@ extension KRPCServer {
         ) {
             self.host = host
             self.port = port
+            self.advertisedHost = advertisedHost
             self.maximumFrameLength = maximumFrameLength
             self.gracePeriod = gracePeriod
             self.idleTimeout = idleTimeout

@@ -121,6 +121,13 @@ public final class KRPCServer: Sendable {
         }
     }
 
+    /// The name this server goes by for others: ``Configuration/advertisedHost`` (or the bound host)
+    /// with the bound port. What it registers and counts calls under; waits like ``listeningAddress()``.
+    public func nodeAddress() async throws(KRPCError) -> NodeAddress {
+        let bound = try await self.listeningAddress()
+        return NodeAddress(host: self.configuration.advertisedHost ?? bound.host, port: bound.port)
+    }
+
     /// Binds, serves until ``beginGracefulShutdown()``, drains, and returns.
     ///
     /// - Throws: ``KRPCError`` when the configuration is invalid, the address cannot be bound, or
@@ -237,7 +244,7 @@ public final class KRPCServer: Sendable {
                 logger: configuration.logger,
                 faultSource: configuration.faultSource,
                 counters: configuration.counters,
-                node: address
+                node: NodeAddress(host: configuration.advertisedHost ?? configuration.host, port: port)
             )
         }
         return (listener, address)
