@@ -1,3 +1,4 @@
+import KRPCPolicy
 import Logging
 import Synchronization
 
@@ -75,7 +76,7 @@ extension RedisClient {
         let logger: Logger
         let status: StatusBox
         private var connection: RedisConnection?
-        private var backoff: ReconnectBackoff
+        private var backoff: Backoff.Iterator
         private var nextAttempt: ContinuousClock.Instant?
         private var generator = SystemRandomNumberGenerator()
 
@@ -83,10 +84,13 @@ extension RedisClient {
             self.configuration = configuration
             self.logger = logger
             self.status = status
-            self.backoff = ReconnectBackoff(
+            // Doubling from the first wait, ±20 %, so that many clients do not reconnect in lock step.
+            self.backoff = Backoff(
                 initial: configuration.reconnectInitialBackoff,
-                maximum: configuration.reconnectMaxBackoff
-            )
+                max: max(configuration.reconnectMaxBackoff, configuration.reconnectInitialBackoff),
+                multiplier: 2,
+                jitter: 0.2
+            ).makeIterator()
         }
 
         /// Runs `body` on the live connection, connecting first when needed and allowed by the backoff.

@@ -65,29 +65,6 @@ struct KRPCErrorTests {
     }
 }
 
-@Suite("ReconnectBackoff")
-struct ReconnectBackoffTests {
-    @Test("doubles up to the cap, without jitter; reset starts over")
-    func growth() {
-        var backoff = ReconnectBackoff(initial: .milliseconds(50), maximum: .milliseconds(300), multiplier: 2, jitter: 0)
-        var generator = SplitMix64(seed: 1)
-        let delays = (0..<6).map { _ in backoff.nextDelay(using: &generator) }
-        #expect(delays == [.milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(300), .milliseconds(300), .milliseconds(300)])
-        backoff.reset()
-        #expect(backoff.nextDelay(using: &generator) == .milliseconds(50))
-    }
-
-    @Test("jitter stays within ±20 %")
-    func jitter() {
-        var backoff = ReconnectBackoff(initial: .milliseconds(100), maximum: .milliseconds(100), multiplier: 2, jitter: 0.2)
-        var generator = SplitMix64(seed: 7)
-        for _ in 0..<200 {
-            let delay = backoff.nextDelay(using: &generator)
-            #expect(delay >= .milliseconds(80) && delay <= .milliseconds(120))
-        }
-    }
-}
-
 /// A seeded generator (swift-argument-parser's Examples/roll/SplitMix64.swift).
 struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64

@@ -51,7 +51,7 @@ final class ConnectionCore {
     private var deadlines = DeadlineQueue()
     private var timer: Scheduled<Void>?
     private var timerDeadline: UInt64 = .max
-    private var backoff: ReconnectBackoff
+    private var backoff: Backoff.Iterator
     private var random = SystemRandomNumberGenerator()
     private var channel: (any Channel)?
 
@@ -67,12 +67,13 @@ final class ConnectionCore {
         self.observers = observers
         self.logger = configuration.logger
         self.logger[metadataKey: "krpc.node"] = "\(address)"
-        self.backoff = ReconnectBackoff(
+        // Doubling from the first failed attempt (the attempt right after a drop is immediate), ±20 %.
+        self.backoff = Backoff(
             initial: configuration.initialBackoff,
-            maximum: configuration.maximumBackoff,
+            max: max(configuration.maximumBackoff, configuration.initialBackoff),
             multiplier: 2,
             jitter: 0.2
-        )
+        ).makeIterator()
     }
 
     // MARK: Calls
@@ -265,7 +266,7 @@ final class ConnectionCore {
             for waiter in waiters { waiter.resume(returning: .success(())) }
         case .failure(let cause):
             guard case .connecting = self.phase else { return }
-            let delay = self.backoff.nextDelay(using: &self.random)
+            let delay = self.backoff.next(using: &self.random)
             let error = KRPCError(code: .unavailable, message: "cannot connect to \(self.address): \(cause)", cause: cause)
             self.phase = .backingOff(until: NIODeadline.now().uptimeNanoseconds &+ delay.nanoseconds, error: error)
             self.observers.publish(.backingOff(error, retryIn: delay))
