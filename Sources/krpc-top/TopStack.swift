@@ -47,6 +47,23 @@ struct TopStack: Sendable {
         } catch {
             throw TopError("invalid client configuration: \(error)")
         }
+        if let address = settings.redis {
+            let redisConfiguration: RedisConfiguration
+            let client: RedisClient
+            do {
+                redisConfiguration = try RedisConfiguration(address: address)
+                client = try RedisClient(configuration: redisConfiguration, logger: Logger(label: "krpc.redis"))
+            } catch {
+                throw TopError("--redis \(address): \(error)")
+            }
+            self.redis = client
+            self.injector = FaultInjector(client: client)
+        } else {
+            self.redis = nil
+            self.injector = nil
+        }
+
+        // Created once nothing below can throw: a thrown error would leave its thread running.
         let callLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.callLoopGroup = callLoopGroup
         let channel = KRPCChannel(
@@ -69,22 +86,6 @@ struct TopStack: Sendable {
         let callLoop = channel.homeEventLoop
         self.load = LoadGenerator(
             rate: settings.rate, wakeInterval: settings.batchInterval, sleep: { try await callLoop.sleep(until: $0) }, call: call)
-
-        if let address = settings.redis {
-            let redisConfiguration: RedisConfiguration
-            let client: RedisClient
-            do {
-                redisConfiguration = try RedisConfiguration(address: address)
-                client = try RedisClient(configuration: redisConfiguration, logger: Logger(label: "krpc.redis"))
-            } catch {
-                throw TopError("--redis \(address): \(error)")
-            }
-            self.redis = client
-            self.injector = FaultInjector(client: client)
-        } else {
-            self.redis = nil
-            self.injector = nil
-        }
 
         // The poller reads the fault keys of the nodes the collector last saw; the collector reads the poller.
         let nodes = NodeListBox()
