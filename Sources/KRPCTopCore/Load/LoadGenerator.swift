@@ -1,4 +1,3 @@
-import KRPC
 import Synchronization
 
 /// Drives calls at a target rate, open loop: call *n* starts at `anchor + n / rate` whether or not the
@@ -7,15 +6,15 @@ import Synchronization
 ///
 /// Calls that would push the number in flight past ``maxInFlight`` are skipped and counted in
 /// ``Counters/skipped`` instead, so a dead cluster cannot make krpc-top pile up unbounded tasks.
-final class LoadGenerator: Sendable {
+public final class LoadGenerator: Sendable {
     /// What the generator has done so far.
-    struct Counters: Sendable, Hashable {
+    public struct Counters: Sendable, Hashable {
         /// Calls started.
-        var started = 0
+        public var started = 0
         /// Calls finished (successfully or not).
-        var finished = 0
+        public var finished = 0
         /// Calls not started because too many were in flight.
-        var skipped = 0
+        public var skipped = 0
     }
 
     private struct State {
@@ -27,13 +26,14 @@ final class LoadGenerator: Sendable {
     }
 
     /// The most calls in flight at once.
-    let maxInFlight: Int
+    public let maxInFlight: Int
     /// The shortest time between two wake-ups of the generator: calls that fall due in between are sent
     /// together at the next wake-up (each at most this late; the rate is kept). Zero: every call on time.
-    let wakeInterval: Duration
+    public let wakeInterval: Duration
     private let state: Mutex<State>
     private let call: @Sendable () async -> Void
     private let sleep: @Sendable (ContinuousClock.Instant) async throws -> Void
+    private let now: @Sendable () -> ContinuousClock.Instant
 
     /// Creates a generator; ``run()`` starts it.
     /// - Parameters:
@@ -42,8 +42,9 @@ final class LoadGenerator: Sendable {
     ///   - maxInFlight: The most calls in flight at once.
     ///   - sleep: Waits until an instant; throws when cancelled. krpc-top passes a timer on the channel's
     ///     event loop, so the ticks wake no other thread.
+    ///   - now: The time (tests pass a simulated clock together with `sleep`).
     ///   - call: One call; errors are the callee's business (the channel counts them).
-    init(
+    public init(
         rate: Double,
         paused: Bool = false,
         maxInFlight: Int = 2000,
@@ -51,24 +52,26 @@ final class LoadGenerator: Sendable {
         sleep: @escaping @Sendable (ContinuousClock.Instant) async throws -> Void = {
             try await Task.sleep(until: $0, clock: .continuous)
         },
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
         call: @escaping @Sendable () async -> Void
     ) {
         self.state = Mutex(State(rate: rate, paused: paused))
         self.maxInFlight = maxInFlight
         self.wakeInterval = wakeInterval
         self.sleep = sleep
+        self.now = now
         self.call = call
     }
 
     /// The target rate, in calls per second.
-    var rate: Double { self.state.withLock { $0.rate } }
+    public var rate: Double { self.state.withLock { $0.rate } }
     /// Whether the generator is paused.
-    var isPaused: Bool { self.state.withLock { $0.paused } }
+    public var isPaused: Bool { self.state.withLock { $0.paused } }
     /// The counters now.
-    var counters: Counters { self.state.withLock { $0.counters } }
+    public var counters: Counters { self.state.withLock { $0.counters } }
 
     /// Sets the target rate; the schedule restarts from now.
-    func setRate(_ rate: Double) {
+    public func setRate(_ rate: Double) {
         self.state.withLock { s in
             guard s.rate != rate else { return }
             s.rate = rate
@@ -77,7 +80,7 @@ final class LoadGenerator: Sendable {
     }
 
     /// Pauses or resumes; on resume the schedule restarts from now (no burst to catch up).
-    func setPaused(_ paused: Bool) {
+    public func setPaused(_ paused: Bool) {
         self.state.withLock { s in
             guard s.paused != paused else { return }
             s.paused = paused
@@ -86,32 +89,31 @@ final class LoadGenerator: Sendable {
     }
 
     /// Sends calls until cancelled, then cancels the calls in flight and waits for them.
-    func run() async {
+    public func run() async {
         // Long sleeps are cut into steps of at most this, so a rate change from 0.1/s takes effect quickly.
         let maxSleep = Duration.milliseconds(100)
-        let clock = ContinuousClock()
         await withDiscardingTaskGroup { group in
             var generation = -1
-            var anchor = clock.now
+            var anchor = self.now()
             var sent = 0  // calls scheduled since the anchor
-            var lastWake = clock.now
+            var lastWake = self.now()
             while !Task.isCancelled {
                 let (rate, paused, currentGeneration) = self.state.withLock { ($0.rate, $0.paused, $0.generation) }
                 if currentGeneration != generation {
                     generation = currentGeneration
-                    anchor = clock.now
+                    anchor = self.now()
                     sent = 0
                 }
                 guard !paused, rate > 0, rate.isFinite else {
-                    do { try await self.sleep(clock.now + maxSleep) } catch { break }
+                    do { try await self.sleep(self.now() + maxSleep) } catch { break }
                     continue
                 }
                 let due = anchor + .seconds(Double(sent) / rate)
-                let now = clock.now
+                let now = self.now()
                 if due > now {
                     let wake = max(due, lastWake + self.wakeInterval)
                     do { try await self.sleep(min(wake, now + maxSleep)) } catch { break }
-                    lastWake = clock.now
+                    lastWake = self.now()
                     continue
                 }
                 sent += 1
