@@ -180,6 +180,7 @@ final class SnapshotCollector: Sendable {
             // The contract: attempts the node answered (success or error), and of those the failed ones.
             calls: n.answered,
             errors: max(0, n.failures - n.timeouts),
+            timeouts: n.timeouts,
             p50Microseconds: n.latency.count > 0 ? n.latency.p50Micros : nil,
             p99Microseconds: n.latency.count > 0 ? n.latency.p99Micros : nil,
             latencyHistory: n.latencyPerSecond.suffix(60).map { $0 > 0 ? Int($0.rounded()) : nil },

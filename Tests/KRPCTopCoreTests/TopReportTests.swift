@@ -59,6 +59,25 @@ struct TopReportTests {
         #expect(events[2]["kind"] as? String == "zookeeper")
     }
 
+    @Test("timeouts are reported apart from answered errors, and error_percent counts both")
+    func timeouts() throws {
+        var node = Fixtures.broken
+        node.calls = 30
+        node.errors = 0
+        node.timeouts = 10
+        let json = try Self.object(Fixtures.snapshot(nodes: [node], events: []))
+        let reported = try #require((json["nodes"] as? [[String: Any]])?.first)
+        #expect(reported["calls"] as? Int == 30)
+        #expect(reported["errors"] as? Int == 0)
+        #expect(reported["timeouts"] as? Int == 10)
+        #expect(reported["error_percent"] as? Double == 25)
+        // The table shows the same 25 % (a hanging node does not look healthy there).
+        let screen = Renderer.render(Fixtures.view(Fixtures.snapshot(nodes: [node], events: []), width: 100, height: 12))
+        let row = try #require(screen.row(containing: node.address.description))
+        #expect(screen.lines[row].contains(" 25% "))
+        #expect(screen.style(of: "25%", row: row) == .warning)
+    }
+
     @Test("every state and kind spelled as the contract says")
     func spellings() throws {
         let t = Fixtures.t0

@@ -24,8 +24,10 @@ public struct NodeSnapshot: Sendable, Hashable {
     public var redisCallRate: Double?
     /// Attempts this client sent to the node that the node answered (success or error).
     public var calls: Int
-    /// Of ``calls``, those that failed (errors and timeouts).
+    /// Of ``calls``, those the node answered with an error.
     public var errors: Int
+    /// Attempts that got no answer before their deadline (not in ``calls``): a hanging node fails this way.
+    public var timeouts: Int
     /// Median latency of this client's calls to the node, in microseconds; `nil` without data.
     public var p50Microseconds: Int?
     /// 99th percentile latency, in microseconds; `nil` without data.
@@ -53,6 +55,7 @@ public struct NodeSnapshot: Sendable, Hashable {
         redisCallRate: Double? = nil,
         calls: Int = 0,
         errors: Int = 0,
+        timeouts: Int = 0,
         p50Microseconds: Int? = nil,
         p99Microseconds: Int? = nil,
         latencyHistory: [Int?] = [],
@@ -69,6 +72,7 @@ public struct NodeSnapshot: Sendable, Hashable {
         self.redisCallRate = redisCallRate
         self.calls = calls
         self.errors = errors
+        self.timeouts = timeouts
         self.p50Microseconds = p50Microseconds
         self.p99Microseconds = p99Microseconds
         self.latencyHistory = latencyHistory
@@ -77,8 +81,10 @@ public struct NodeSnapshot: Sendable, Hashable {
         self.inFlight = inFlight
     }
 
-    /// `errors / calls` in percent; `nil` when the client has sent no call yet.
+    /// Failed attempts in percent of the attempts that ended: `(errors + timeouts) / (calls + timeouts)`, so a
+    /// node that hangs shows its failures as plainly as one that answers errors; `nil` before any attempt ended.
     public var errorPercent: Double? {
-        self.calls > 0 ? Double(self.errors) * 100 / Double(self.calls) : nil
+        let ended = self.calls + self.timeouts
+        return ended > 0 ? Double(self.errors + self.timeouts) * 100 / Double(ended) : nil
     }
 }

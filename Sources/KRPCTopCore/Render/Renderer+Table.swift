@@ -89,7 +89,7 @@ extension Renderer {
             case .calls:
                 cell(Format.count(node.calls), .text)
             case .errorPercent:
-                cell(Format.percent(node.errorPercent), node.errors > 0 ? .warning : .text)
+                cell(Format.percent(node.errorPercent), node.errors + node.timeouts > 0 ? .warning : .text)
             case .p50:
                 cell(Format.latency(node.p50Microseconds, ascii: glyphs.ascii), .text)
             case .p99:

@@ -12,7 +12,7 @@ import KRPCPolicy
 /// p50_us, p99_us, fault}]` and `events[{time, node, from, to, reason}]`, with states spelled `healthy`,
 /// `half-open`, `broken`; unknown values are `null`, never missing. Extra keys: `rate_target`,
 /// `rate_achieved`, `cluster_qps`, `error_percent`, `p50_us`, `p99_us`, `panic`, `paused`,
-/// `zookeeper_session_timeout_ms`; per node `since_ms`, `next_probe_ms`, `redis_rate`, `in_flight`,
+/// `zookeeper_session_timeout_ms`; per node `timeouts`, `since_ms`, `next_probe_ms`, `redis_rate`, `in_flight`,
 /// `error_percent`; per event `kind` and `unix_time`. Nodes are sorted by address, events newest first.
 ///
 /// ```swift
@@ -31,8 +31,10 @@ public struct TopReport: Sendable, Hashable, Codable {
         public var redisCalls: Int?
         /// Attempts this client sent to the node that the node answered (success or error).
         public var calls: Int
-        /// Of ``calls``, the failed ones.
+        /// Of ``calls``, the ones answered with an error.
         public var errors: Int
+        /// Attempts that got no answer before their deadline (not in ``calls``).
+        public var timeouts: Int
         /// Median latency in microseconds, or `null`.
         public var p50Us: Int?
         /// 99th percentile latency in microseconds, or `null`.
@@ -47,11 +49,11 @@ public struct TopReport: Sendable, Hashable, Codable {
         public var redisRate: Double?
         /// Calls in flight.
         public var inFlight: Int
-        /// `errors / calls` in percent, or `null` without calls.
+        /// `(errors + timeouts) / (calls + timeouts)` in percent, or `null` before any attempt ended.
         public var errorPercent: Double?
 
         enum CodingKeys: String, CodingKey {
-            case address, state, reason, calls, errors, fault
+            case address, state, reason, calls, errors, timeouts, fault
             case redisCalls = "redis_calls", p50Us = "p50_us", p99Us = "p99_us", sinceMs = "since_ms"
             case nextProbeMs = "next_probe_ms", redisRate = "redis_rate", inFlight = "in_flight"
             case errorPercent = "error_percent"
@@ -66,6 +68,7 @@ public struct TopReport: Sendable, Hashable, Codable {
             try c.encode(self.redisCalls, forKey: .redisCalls)
             try c.encode(self.calls, forKey: .calls)
             try c.encode(self.errors, forKey: .errors)
+            try c.encode(self.timeouts, forKey: .timeouts)
             try c.encode(self.p50Us, forKey: .p50Us)
             try c.encode(self.p99Us, forKey: .p99Us)
             try c.encode(self.fault, forKey: .fault)
@@ -167,7 +170,7 @@ public struct TopReport: Sendable, Hashable, Codable {
         self.failures = snapshot.failures
         self.nodes = snapshot.nodes.sorted { NodeAddress.naturallyPrecedes($0.address, $1.address) }.map { n in
             Node(address: n.address.description, state: n.state.jsonName, reason: n.reason, redisCalls: n.redisCalls,
-                 calls: n.calls, errors: n.errors, p50Us: n.p50Microseconds, p99Us: n.p99Microseconds,
+                 calls: n.calls, errors: n.errors, timeouts: n.timeouts, p50Us: n.p50Microseconds, p99Us: n.p99Microseconds,
                  fault: n.fault, sinceMs: Format.milliseconds(n.timeInState),
                  nextProbeMs: n.nextProbeIn.map(Format.milliseconds), redisRate: n.redisCallRate,
                  inFlight: n.inFlight, errorPercent: n.errorPercent)
