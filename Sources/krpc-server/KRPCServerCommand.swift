@@ -94,13 +94,11 @@ struct KRPCServerCommand: AsyncParsableCommand {
         guard (0...65535).contains(self.port) else {
             throw ValidationError("--port must be 0...65535, got \(self.port)")
         }
-        let probe = self.host.contains(":") ? "[\(self.host)]:1" : "\(self.host):1"
-        guard NodeAddress(parsing: probe) != nil else {
+        guard Self.isHost(self.host) else {
             throw ValidationError("--host '\(self.host)' is not a host name or IP address")
         }
         if let advertised = self.advertiseHost {
-            let probe = advertised.contains(":") ? "[\(advertised)]:1" : "\(advertised):1"
-            guard NodeAddress(parsing: probe) != nil, !Self.isWildcard(advertised) else {
+            guard Self.isHost(advertised), !Self.isWildcard(advertised) else {
                 throw ValidationError("--advertise-host '\(advertised)' is not an address clients can reach")
             }
         } else if Self.isWildcard(self.host) && ((self.zk != nil && !self.noRegistry) || self.redis != nil) {
@@ -190,6 +188,11 @@ struct KRPCServerCommand: AsyncParsableCommand {
     }
 
     // MARK: Parsing helpers
+
+    /// Whether `host` is a host name or IP address (an IPv6 one with or without brackets).
+    static func isHost(_ host: String) -> Bool {
+        NodeAddress(parsing: host.contains(":") ? "[\(host)]:1" : "\(host):1") != nil
+    }
 
     /// `0.0.0.0`, `::` and the like: a bind address meaning every interface, not one to call.
     static func isWildcard(_ host: String) -> Bool {

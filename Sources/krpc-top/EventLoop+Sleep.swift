@@ -13,8 +13,7 @@ extension EventLoop {
             try Task.checkCancellation()
             return
         }
-        let (seconds, attoseconds) = delay.components
-        let scheduled = self.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {}
+        let scheduled = self.scheduleTask(in: TimeAmount(delay)) {}
         try await withTaskCancellationHandler {
             do {
                 try await scheduled.futureResult.get()

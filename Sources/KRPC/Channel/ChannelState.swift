@@ -282,9 +282,8 @@ struct ChannelState: Sendable {
             let from = node.breaker.state
             let action = node.breaker.tick(now: now, using: &self.rng)
             let ticket = node.breaker.beginProbe(now: now)
-            let connection = node.connection
             self.announce(action, node: address, from: from, cause: .tick, now: now)
-            if let ticket { probes.append((address, ticket, connection)) }
+            if let ticket { probes.append((address, ticket, node.connection)) }
         }
         _ = self.eligibleCandidates(now: now)  // panic mode follows the breakers even without traffic
         return probes

@@ -37,10 +37,7 @@ extension KRPCChannel {
         // and no wake-up of another thread (one per call, as most calls beat the hedge delay).
         func arm(at instant: ContinuousClock.Instant) {
             let delay = max(.zero, ContinuousClock.now.duration(to: instant))
-            let (seconds, attoseconds) = delay.components
-            let scheduled = self.homeLoop.scheduleTask(
-                in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-            ) {
+            let scheduled = self.homeEventLoop.scheduleTask(in: TimeAmount(delay)) {
                 _ = sink.yield(.timer)
             }
             timer.withLock { $0?.cancel(); $0 = scheduled }

@@ -27,8 +27,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
     public let configuration: Configuration
     private let registry: any ServiceRegistry
     private let eventLoopGroup: any EventLoopGroup
-    /// The loop the channel's own tasks (attempts, hedge timers, probes) run on.
-    let homeLoop: any EventLoop
+    /// Runs the channel's own tasks (attempts, hedge timers, probes) on its home event loop.
     private let homeExecutor: EventLoopTaskExecutor
     let state: Mutex<ChannelState>
     private var logger: Logger { self.configuration.logger }
@@ -51,8 +50,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
         self.registry = registry
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
-        self.homeLoop = eventLoopGroup.next()
-        self.homeExecutor = EventLoopTaskExecutor(eventLoop: self.homeLoop)
+        self.homeExecutor = EventLoopTaskExecutor(eventLoop: eventLoopGroup.next())
         self.state = Mutex(ChannelState(key: key, configuration: configuration, now: .now, seed: seed))
     }
 
@@ -65,7 +63,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
     public var executor: any TaskExecutor { self.homeExecutor }
 
     /// The loop behind ``executor``.
-    public var homeEventLoop: any EventLoop { self.homeLoop }
+    public var homeEventLoop: any EventLoop { self.homeExecutor.eventLoop }
 
     // MARK: Running
 
@@ -175,7 +173,6 @@ public final class KRPCChannel: KRPCCaller, Sendable {
         return self.state.withLock { s in
             let nodes = s.order.compactMap { address -> NodeSnapshot? in
                 guard let node = s.nodes[address] else { return nil }
-                let latency = node.window.summary(now: now)  // cached in the window until it changes
                 let perSecond = node.window.perSecond(now: now)
                 return NodeSnapshot(
                     address: address,
@@ -190,7 +187,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
                     timeouts: node.timeouts,
                     lastError: node.lastError,
                     slowStartFactor: node.slowStart.factor(now: now),
-                    latency: latency,
+                    latency: node.window.summary(now: now),  // cached in the window until it changes
                     latencyPerSecond: perSecond.latency,
                     attemptsPerSecond: perSecond.attempts
                 )

@@ -1,3 +1,4 @@
+import KRPCPolicy
 public import Logging
 public import NIOCore
 
@@ -70,6 +71,11 @@ extension KRPCServer {
             self.faultSource = faultSource
             self.counters = counters
             self.eventLoopGroup = eventLoopGroup
+        }
+
+        /// The name the server goes by once bound to `port`: ``advertisedHost`` (or ``host``) and that port.
+        func nodeAddress(port: Int) -> NodeAddress {
+            NodeAddress(host: self.advertisedHost ?? self.host, port: port)
         }
 
         /// Checks every field; throws an error naming the bad one.

@@ -124,8 +124,7 @@ public final class KRPCServer: Sendable {
     /// The name this server goes by for others: ``Configuration/advertisedHost`` (or the bound host)
     /// with the bound port. What it registers and counts calls under; waits like ``listeningAddress()``.
     public func nodeAddress() async throws(KRPCError) -> NodeAddress {
-        let bound = try await self.listeningAddress()
-        return NodeAddress(host: self.configuration.advertisedHost ?? bound.host, port: bound.port)
+        self.configuration.nodeAddress(port: try await self.listeningAddress().port)
     }
 
     /// Binds, serves until ``beginGracefulShutdown()``, drains, and returns.
@@ -244,7 +243,7 @@ public final class KRPCServer: Sendable {
                 logger: configuration.logger,
                 faultSource: configuration.faultSource,
                 counters: configuration.counters,
-                node: NodeAddress(host: configuration.advertisedHost ?? configuration.host, port: port)
+                node: configuration.nodeAddress(port: port)
             )
         }
         return (listener, address)

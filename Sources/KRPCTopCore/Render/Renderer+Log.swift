@@ -18,11 +18,8 @@ extension Renderer {
         }
         let offset = snapshot?.utcOffsetSeconds ?? 0
         for (row, line) in zip(layout.logRows, Self.logLines(events)) {
-            let spans =
-                line.cycles > 1
-                ? Self.flapSpans(line, utcOffset: offset, glyphs: glyphs)
-                : Self.eventSpans(line.event, utcOffset: offset, glyphs: glyphs)
-            Self.drawSpans(spans, row: row, column: 1, limit: buffer.width, glyphs: glyphs, into: &buffer)
+            Self.drawSpans(Self.logSpans(line, utcOffset: offset, glyphs: glyphs), row: row, column: 1,
+                           limit: buffer.width, glyphs: glyphs, into: &buffer)
         }
     }
 
@@ -75,34 +72,22 @@ extension Renderer {
         return lines
     }
 
-    /// A run of cycles: `09:49:40 127.0.0.1:9000 ◐ HALF-OPEN ⇄ ✖ BROKEN ×3 since 09:49:38  <newest reason>`.
-    static func flapSpans(_ line: LogLine, utcOffset: Int, glyphs: Glyphs) -> [Span] {
-        guard case .transition(let from, let to) = line.event.kind else {
-            return Self.eventSpans(line.event, utcOffset: utcOffset, glyphs: glyphs)
-        }
-        var spans: [Span] = [(Format.clock(line.event.time, utcOffsetSeconds: utcOffset) + " ", .dim)]
-        if let node = line.event.node {
-            spans.append((DisplayWidth.sanitized(node.description) + " ", .text))
-        }
-        func state(_ s: NodeState) -> Span { (String(s.glyph(ascii: glyphs.ascii)) + " " + s.word, s.themeKey) }
-        let since = Format.clock(line.since, utcOffsetSeconds: utcOffset)
-        spans += [
-            state(from), (glyphs.ascii ? " <-> " : " ⇄ ", .dim), state(to),
-            ((glyphs.ascii ? " x" : " ×") + "\(line.cycles) since \(since)", .dim),
-        ]
-        if let reason = line.event.reason, !reason.isEmpty {
-            spans.append(("  " + DisplayWidth.sanitized(reason), .reason))
-        }
-        return spans
-    }
-
-    static func eventSpans(_ event: DashboardEvent, utcOffset: Int, glyphs: Glyphs) -> [Span] {
+    /// One log line: time, node, what happened, reason. A run of cycles reads
+    /// `09:49:40 127.0.0.1:9000 ◐ HALF-OPEN ⇄ ✖ BROKEN ×3 since 09:49:38  <newest reason>`.
+    static func logSpans(_ line: LogLine, utcOffset: Int, glyphs: Glyphs) -> [Span] {
+        let event = line.event
         var spans: [Span] = [(Format.clock(event.time, utcOffsetSeconds: utcOffset) + " ", .dim)]
         if let node = event.node {
             spans.append((DisplayWidth.sanitized(node.description) + " ", .text))
         }
         func state(_ s: NodeState) -> Span { (String(s.glyph(ascii: glyphs.ascii)) + " " + s.word, s.themeKey) }
         switch event.kind {
+        case .transition(let from, let to) where line.cycles > 1:
+            let since = Format.clock(line.since, utcOffsetSeconds: utcOffset)
+            spans += [
+                state(from), (glyphs.ascii ? " <-> " : " ⇄ ", .dim), state(to),
+                ((glyphs.ascii ? " x" : " ×") + "\(line.cycles) since \(since)", .dim),
+            ]
         case .transition(let from, let to):
             spans += [state(from), (" " + glyphs.arrow + " ", .dim), state(to)]
         case .joined:
