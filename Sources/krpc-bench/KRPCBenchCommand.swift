@@ -104,11 +104,6 @@ struct KRPCBenchCommand: AsyncParsableCommand {
         guard let target = self.target.flatMap({ NodeAddress(parsing: $0) }) else { return }
         let configuration = NodeConnection.Configuration(flushEvery: self.flushEvery)
         let connections = (0..<self.connections).map { _ in NodeConnection(to: target, configuration: configuration) }
-        var echoRequest = EchoRequest()
-        echoRequest.value = Data(repeating: 0x61, count: self.payload)
-        let request = echoRequest
-        let payload = self.payload
-        let deadline = Duration.milliseconds(Int64(self.deadline * 1000))
 
         // Calls carry deadlines, so the run cannot hang; this is a last resort.
         let limit = self.warmup + self.duration + self.deadline + 15
@@ -118,15 +113,55 @@ struct KRPCBenchCommand: AsyncParsableCommand {
             Foundation.exit(3)
         }
 
+        // Each slot's task runs on its connection's event loop: no thread hop per call.
+        let total = await self.measure { slot in
+            let connection = connections[slot % connections.count]
+            return (connection, connection.executor)
+        }
+        for connection in connections { await connection.close() }
+        self.report(total)
+    }
+
+    /// `--zk`: the same load through the client stack (discovery, balancing, breakers, failover),
+    /// spread over every node registered for the service method.
+    func runThroughChannel(zk: String) async throws {
+        let registry = try ZooKeeperRegistry(configuration: .init(connectionString: zk))
+        let key = ServiceKey(service: self.service ?? Echo.name, method: self.method ?? Echo.echo)
+        let channel = KRPCChannel(key: key, registry: registry)
+        let running = Task { await channel.run() }
+        let found = ContinuousClock.now + .seconds(10)
+        while channel.snapshot().nodes.isEmpty {
+            guard ContinuousClock.now < found else {
+                throw ValidationError("no node registered for \(key) in ZooKeeper \(zk) within 10 s")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let total = await self.measure { _ in (channel, nil) }
+        running.cancel()
+        await running.value
+        await registry.close()
+        self.report(total)
+    }
+
+    /// Keeps `--concurrency` Echo calls in flight, each slot calling through the caller (and on the task
+    /// executor, if any) `slot` gives it, and measures the calls that start between the warm-up and the end.
+    func measure<Caller: KRPCCaller>(
+        _ slot: (Int) -> (caller: Caller, executor: (any TaskExecutor)?)
+    ) async -> SlotResult {
+        var echoRequest = EchoRequest()
+        echoRequest.value = Data(repeating: 0x61, count: self.payload)
+        let request = echoRequest
+        let payload = self.payload
+        let deadline = Duration.milliseconds(Int64(self.deadline * 1000))
         let start = monotonicNanos()
         let measureStart = start + UInt64(self.warmup * 1e9)
         let measureEnd = measureStart + UInt64(self.duration * 1e9)
 
-        let total = await withTaskGroup(of: SlotResult.self) { group in
-            for slot in 0..<self.concurrency {
-                let connection = connections[slot % connections.count]
-                group.addTask(executorPreference: connection.executor) {
-                    let client = EchoClient(connection)
+        return await withTaskGroup(of: SlotResult.self) { group in
+            for index in 0..<self.concurrency {
+                let (caller, executor) = slot(index)
+                group.addTask(executorPreference: executor) {
+                    let client = EchoClient(caller)
                     var result = SlotResult()
                     while true {
                         let t0 = monotonicNanos()
@@ -158,66 +193,6 @@ struct KRPCBenchCommand: AsyncParsableCommand {
             }
             return total
         }
-        for connection in connections { await connection.close() }
-        self.report(total)
-    }
-
-    /// `--zk`: the same load through the client stack (discovery, balancing, breakers, failover),
-    /// spread over every node registered for the service method.
-    func runThroughChannel(zk: String) async throws {
-        let registry = try ZooKeeperRegistry(configuration: .init(connectionString: zk))
-        let key = ServiceKey(service: self.service ?? Echo.name, method: self.method ?? Echo.echo)
-        let channel = KRPCChannel(key: key, registry: registry)
-        let running = Task { await channel.run() }
-        let found = ContinuousClock.now + .seconds(10)
-        while channel.snapshot().nodes.isEmpty {
-            guard ContinuousClock.now < found else {
-                throw ValidationError("no node registered for \(key) in ZooKeeper \(zk) within 10 s")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        var echoRequest = EchoRequest()
-        echoRequest.value = Data(repeating: 0x61, count: self.payload)
-        let request = echoRequest
-        let payload = self.payload
-        let deadline = Duration.milliseconds(Int64(self.deadline * 1000))
-        let start = monotonicNanos()
-        let measureStart = start + UInt64(self.warmup * 1e9)
-        let measureEnd = measureStart + UInt64(self.duration * 1e9)
-        let total = await withTaskGroup(of: SlotResult.self) { group in
-            for _ in 0..<self.concurrency {
-                group.addTask {
-                    let client = EchoClient(channel)
-                    var result = SlotResult()
-                    while true {
-                        let t0 = monotonicNanos()
-                        if t0 >= measureEnd { break }
-                        let ok = (try? await client.echo(request, deadline: deadline))?.value.count == payload
-                        let t1 = monotonicNanos()
-                        if t0 >= measureStart {
-                            if ok {
-                                result.calls += 1
-                                _ = result.histogram.record(t1 - t0)
-                            } else {
-                                result.errors += 1
-                            }
-                        }
-                    }
-                    return result
-                }
-            }
-            var total = SlotResult()
-            for await result in group {
-                total.histogram.add(result.histogram)
-                total.calls += result.calls
-                total.errors += result.errors
-            }
-            return total
-        }
-        running.cancel()
-        await running.value
-        await registry.close()
-        self.report(total)
     }
 
     func report(_ total: SlotResult) {
