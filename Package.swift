@@ -155,7 +155,12 @@ let package = Package(
         // MARK: Tests
         // Helpers shared by the integration tests: server addresses from the environment,
         // child processes with a clean signal mask, tmux. No Testing import (a plain library).
-        .target(name: "KRPCTestSupport", path: "Tests/KRPCTestSupport", swiftSettings: strictSettings),
+        .target(
+            name: "KRPCTestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/KRPCTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "KRPCPolicyTests", dependencies: ["KRPCPolicy"], swiftSettings: strictSettings),
         .testTarget(
             name: "KRPCWireTests",

@@ -1,6 +1,7 @@
 import Foundation
 import KRPC
 import KRPCPolicy
+import KRPCTestSupport
 import KRPCWire
 import NIOCore
 import Testing
@@ -159,10 +160,10 @@ struct ServerBadInputTests {
     /// Opens a raw connection that sends `bytes` (or nothing) and then stays silent; checks the
     /// server serves others meanwhile (well before the 3 s idle timeout could hit them too).
     func idle(sending bytes: ByteBuffer?) async throws -> RawConnection.Reply {
-        let logs = CapturingLogHandler.Store()
+        let logs = LogCapture()
         let reply = try await withServer(configure: {
             $0.idleTimeout = .seconds(3)
-            $0.logger = CapturingLogHandler.logger(logs, level: .debug)
+            $0.logger = logs.logger(level: .debug)
         }) { _, address in
             let raw = try await RawConnection.connect(to: address)
             if let bytes { try await raw.send(bytes) }

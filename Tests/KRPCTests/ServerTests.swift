@@ -1,6 +1,7 @@
 import Foundation
 import KRPC
 import KRPCPolicy
+import KRPCTestSupport
 import KRPCWire
 import NIOCore
 import NIOPosix
@@ -11,8 +12,8 @@ import Testing
 struct ServerTests {
     @Test("Login answers success and logs as the seed does")
     func login() async throws {
-        let logs = CapturingLogHandler.Store()
-        try await withServer(configure: { $0.logger = CapturingLogHandler.logger(logs) }) { _, address in
+        let logs = LogCapture()
+        try await withServer(configure: { $0.logger = logs.logger() }) { _, address in
             try await withConnection(to: address) { connection in
                 let reply = try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456")
                 #expect(reply.success)
@@ -25,8 +26,8 @@ struct ServerTests {
 
     @Test("Login does not log the password above trace level")
     func loginRedacts() async throws {
-        let logs = CapturingLogHandler.Store()
-        try await withServer(configure: { $0.logger = CapturingLogHandler.logger(logs, level: .debug) }) { _, address in
+        let logs = LogCapture()
+        try await withServer(configure: { $0.logger = logs.logger(level: .debug) }) { _, address in
             try await withConnection(to: address) { connection in
                 _ = try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456")
             }

@@ -3,7 +3,6 @@ import Foundation
 import KRPC
 import KRPCPolicy
 import KRPCTestSupport
-import Logging
 import Synchronization
 import Testing
 
@@ -28,10 +27,10 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
 }
 
 /// A connected raw client for arranging and inspecting znodes.
-func connectedClient(_ address: String, logs: LogRecorder = LogRecorder()) async throws -> ZooKeeperClient {
+func connectedClient(_ address: String, logs: LogCapture = LogCapture()) async throws -> ZooKeeperClient {
     let client = try await ZooKeeperClient(
         configuration: .init(connectionString: address, sessionTimeout: .seconds(10)),
-        logger: logs.logger
+        logger: logs.logger()
     )
     try await client.waitUntilConnected(timeout: .seconds(15))
     return client
@@ -63,7 +62,7 @@ extension ZooKeeperRegistry {
         sessionTimeout: Duration = .seconds(4),
         authentication: ZooKeeperDigestAuthentication? = nil,
         operationTimeout: Duration = .seconds(20),
-        logs: LogRecorder = LogRecorder()
+        logs: LogCapture = LogCapture()
     ) throws -> ZooKeeperRegistry {
         try ZooKeeperRegistry(
             configuration: .init(
@@ -72,7 +71,7 @@ extension ZooKeeperRegistry {
                 root: root,
                 authentication: authentication,
                 operationTimeout: operationTimeout,
-                logger: logs.logger
+                logger: logs.logger()
             )
         )
     }
@@ -124,45 +123,6 @@ final class StateRecorder: Sendable {
     var all: [RegistryState] { self.states.withLock { $0 } }
 
     deinit { self.task.withLock { $0 }?.cancel() }
-}
-
-/// A swift-log handler that keeps every record, for assertions on what was logged.
-final class LogRecorder: Sendable {
-    struct Entry: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: Logger.Metadata
-    }
-    private let entries = Mutex<[Entry]>([])
-
-    var logger: Logger {
-        var logger = Logger(label: "krpc.zookeeper.test") { _ in Handler(recorder: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    func append(_ entry: Entry) { self.entries.withLock { $0.append(entry) } }
-
-    func entries(at level: Logger.Level) -> [Entry] { self.entries.withLock { $0.filter { $0.level == level } } }
-
-    struct Handler: LogHandler {
-        let recorder: LogRecorder
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { self.metadata[key] }
-            set { self.metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            self.recorder.append(
-                Entry(
-                    level: event.level, message: event.message.description,
-                    metadata: self.metadata.merging(event.metadata ?? [:]) { $1 })
-            )
-        }
-    }
 }
 
 extension NodeAddress {

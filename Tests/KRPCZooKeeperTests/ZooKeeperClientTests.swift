@@ -87,7 +87,7 @@ struct ZooKeeperClientTests {
     func unreachableServer() async throws {
         let client = try await ZooKeeperClient(
             configuration: .init(connectionString: "127.0.0.1:\(TCPProbe.freePort())", sessionTimeout: .seconds(2)),
-            logger: LogRecorder().logger
+            logger: LogCapture().logger()
         )
         #expect(client.state == .connecting)
         let error = try await #require(throws: ZooKeeperError.self) {
@@ -119,12 +119,12 @@ struct ZooKeeperClientTests {
     @Test("a bad connection string is a typed error, not a crash")
     func badConnectionString() async throws {
         await #expect(throws: ZooKeeperError.self) {
-            _ = try await ZooKeeperClient(configuration: .init(connectionString: ""), logger: LogRecorder().logger)
+            _ = try await ZooKeeperClient(configuration: .init(connectionString: ""), logger: LogCapture().logger())
         }
         let error = try await #require(throws: ZooKeeperError.self) {
             _ = try await ZooKeeperClient(
                 configuration: .init(connectionString: "no-such-host.invalid:2181"),
-                logger: LogRecorder().logger
+                logger: LogCapture().logger()
             )
         }
         #expect(error.code == .badArguments)
@@ -132,10 +132,10 @@ struct ZooKeeperClientTests {
 
     @Test("the C library's log goes to the logger at debug level")
     func libraryLogIsRouted() async throws {
-        let logs = LogRecorder()
+        let logs = LogCapture()
         let client = try await ZooKeeperClient(
             configuration: .init(connectionString: "127.0.0.1:\(TCPProbe.freePort())", sessionTimeout: .seconds(2)),
-            logger: logs.logger
+            logger: logs.logger()
         )
         // Connection refused is logged by the C client at ERROR level.
         try await waitUntil("a libzookeeper message in the logger", timeout: .seconds(10)) {

@@ -145,7 +145,7 @@ struct ZooKeeperRegistryTests {
             relay.cut()
             let intruder = try await ZooKeeperClient(
                 configuration: .init(connectionString: address, sessionTimeout: .seconds(4), session: old),
-                logger: LogRecorder().logger
+                logger: LogCapture().logger()
             )
             try await intruder.waitUntilConnected(timeout: .seconds(10))
             #expect(intruder.sessionCredentials?.id == old.id)
@@ -232,7 +232,7 @@ struct ZooKeeperRegistryTests {
         try await withCleanup { cleanup in
             let address = try sharedZooKeeper()
             let root = uniqueRoot("bad")
-            let logs = LogRecorder()
+            let logs = LogCapture()
             let writer = try await connectedClient(address)
             let watcher = try ZooKeeperRegistry.forTest(address, root: root, logs: logs)
             cleanup.add {

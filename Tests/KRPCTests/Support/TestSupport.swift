@@ -1,10 +1,8 @@
 import KRPC
 import KRPCPolicy
 import KRPCWire
-import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
 import Testing
 
 /// Deadlines in these tests are generous: the machine has 2 cores shared with other builds.
@@ -110,49 +108,3 @@ func expectKRPCError<T>(
     }
 }
 
-/// A log handler that keeps every message, for asserting on logs.
-struct CapturingLogHandler: LogHandler {
-    struct Entry: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
-    final class Store: Sendable {
-        let entries = Mutex<[Entry]>([])
-        var all: [Entry] { self.entries.withLock { $0 } }
-        func contains(_ text: String) -> Bool {
-            self.all.contains { $0.message.contains(text) || $0.metadata.values.contains { $0.contains(text) } }
-        }
-    }
-
-    let store: Store
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    init(store: Store) {
-        self.store = store
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { self.metadata[key] }
-        set { self.metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var merged = self.metadata
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
-        let entry = Entry(
-            level: event.level,
-            message: "\(event.message)",
-            metadata: merged.mapValues { "\($0)" }
-        )
-        self.store.entries.withLock { $0.append(entry) }
-    }
-
-    static func logger(_ store: Store, level: Logger.Level = .trace) -> Logger {
-        var logger = Logger(label: "test") { _ in CapturingLogHandler(store: store) }
-        logger.logLevel = level
-        return logger
-    }
-}
