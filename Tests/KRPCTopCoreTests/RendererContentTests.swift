@@ -159,6 +159,38 @@ struct RendererContentTests {
         #expect(ascii.lines.contains { $0.contains("HALF-OPEN <-> ") && $0.contains("x3 since 12:03:05") })
     }
 
+    @Test("two nodes flapping at once take a line each; another event of the node ends its run")
+    func interleavedFlappingCollapses() {
+        let t = Fixtures.t0
+        let probeFailed = "health probe failed: internal 'injected error'"
+        let probeTimedOut = "health probe failed: deadline exceeded"
+        func cycle(_ node: NodeAddress, at: Double, _ reason: String) -> [DashboardEvent] {
+            [
+                DashboardEvent(time: at, node: node, kind: .transition(from: .broken, to: .halfOpen), reason: "cool-down over"),
+                DashboardEvent(time: at + 0.1, node: node, kind: .transition(from: .halfOpen, to: .broken), reason: reason),
+            ]
+        }
+        // 9000: two cycles, a fault set, then three more; 8000: four cycles, in step with 9000's.
+        var events: [DashboardEvent] = []
+        for k in 0..<2 { events += cycle(Fixtures.a9000, at: t + Double(k), probeFailed) }
+        events.append(DashboardEvent(time: t + 2, node: Fixtures.a9000, kind: .faultSet("error")))
+        events.append(DashboardEvent(time: t + 2.5, node: Fixtures.a10000, kind: .joined))
+        for k in 2..<5 { events += cycle(Fixtures.a9000, at: t + Double(k) + 0.3, probeFailed) }
+        for k in 1..<5 { events += cycle(Fixtures.a8000, at: t + Double(k) + 0.5, probeTimedOut) }
+        var snapshot = Fixtures.snapshot(nodes: [Fixtures.healthy], events: events)
+        snapshot.utcOffsetSeconds = 0
+        let b = Renderer.render(Fixtures.view(snapshot, width: 120, height: 24))
+        let log = Array(b.lines[((b.row(containing: "─ events") ?? 0) + 1)...].prefix(6))
+        #expect(log == [
+            " 12:03:08 127.0.0.1:8000 ◐ HALF-OPEN ⇄ ✖ BROKEN ×4 since 12:03:05  \(probeTimedOut)",
+            " 12:03:08 127.0.0.1:9000 ◐ HALF-OPEN ⇄ ✖ BROKEN ×3 since 12:03:06  \(probeFailed)",
+            " 12:03:06 127.0.0.1:10000 joined",
+            " 12:03:06 127.0.0.1:9000 fault error set",
+            " 12:03:05 127.0.0.1:9000 ◐ HALF-OPEN ⇄ ✖ BROKEN ×2 since 12:03:04  \(probeFailed)",
+            "",
+        ])
+    }
+
     @Test("header flags PAUSED and PANIC, and connection trouble")
     func headerFlags() {
         var snapshot = Fixtures.snapshot()

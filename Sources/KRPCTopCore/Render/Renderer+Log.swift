@@ -1,3 +1,5 @@
+import KRPCPolicy
+
 extension Renderer {
     /// The event log: a title line, then events newest first.
     static func drawLog(_ snapshot: DashboardSnapshot?, layout: ScreenLayout, glyphs: Glyphs,
@@ -36,38 +38,49 @@ extension Renderer {
 
     /// The events (newest first) as log lines: a node whose breaker goes round the same two transitions again
     /// and again (a persistent fault probed every cool-down) takes one line with a count, not two lines per
-    /// cool-down, so the rest of the log stays on screen. Only back-to-back repeats are merged; every other
-    /// event keeps its own line, and the `--once` report keeps every event.
+    /// cool-down, so the rest of the log stays on screen. A run is the node's own events in a row: other nodes'
+    /// events in between do not break it (two flapping nodes take a line each), any other event of the same
+    /// node does (a fault set or cleared stays visible in its place). The line sits where the run's newest
+    /// event is; every other event keeps its own line, and the `--once` report keeps every event.
     static func logLines(_ events: [DashboardEvent]) -> [LogLine] {
         func isCycle(_ newer: DashboardEvent, _ older: DashboardEvent) -> Bool {
-            guard newer.node != nil, newer.node == older.node,
-                case .transition(let a, let b) = newer.kind, case .transition(let c, let d) = older.kind
+            guard case .transition(let a, let b) = newer.kind, case .transition(let c, let d) = older.kind
             else { return false }
             return a == d && b == c && a != b
         }
         func sameCycle(_ n1: DashboardEvent, _ o1: DashboardEvent, _ n2: DashboardEvent, _ o2: DashboardEvent) -> Bool {
-            n1.node == n2.node && n1.kind == n2.kind && n1.reason == n2.reason && o1.kind == o2.kind
-                && o1.reason == o2.reason
+            n1.kind == n2.kind && n1.reason == n2.reason && o1.kind == o2.kind && o1.reason == o2.reason
         }
+        // Each node's events, newest first, as indices into `events`; `rank[i]` is event i's place in its node's list.
+        var byNode: [NodeAddress: [Int]] = [:]
+        var rank = [Int](repeating: 0, count: events.count)
+        for (i, event) in events.enumerated() {
+            guard let node = event.node else { continue }
+            rank[i] = byNode[node, default: []].count
+            byNode[node, default: []].append(i)
+        }
+        var folded = [Bool](repeating: false, count: events.count)
         var lines: [LogLine] = []
-        var i = 0
-        while i < events.count {
-            let event = events[i]
-            guard i + 3 < events.count, isCycle(event, events[i + 1]),
-                sameCycle(event, events[i + 1], events[i + 2], events[i + 3])
-            else {
+        for (i, event) in events.enumerated() where !folded[i] {
+            guard let node = event.node, let own = byNode[node] else {
                 lines.append(LogLine(event: event, since: event.time))
-                i += 1
                 continue
             }
-            var cycles = 1
-            var j = i + 2
-            while j + 1 < events.count, sameCycle(event, events[i + 1], events[j], events[j + 1]) {
+            let k = rank[i]
+            guard k + 3 < own.count, isCycle(event, events[own[k + 1]]),
+                sameCycle(event, events[own[k + 1]], events[own[k + 2]], events[own[k + 3]])
+            else {
+                lines.append(LogLine(event: event, since: event.time))
+                continue
+            }
+            var cycles = 2
+            var j = k + 4
+            while j + 1 < own.count, sameCycle(event, events[own[k + 1]], events[own[j]], events[own[j + 1]]) {
                 cycles += 1
                 j += 2
             }
-            lines.append(LogLine(event: event, cycles: cycles, since: events[j - 1].time))
-            i = j
+            for m in k..<j { folded[own[m]] = true }
+            lines.append(LogLine(event: event, cycles: cycles, since: events[own[j - 1]].time))
         }
         return lines
     }
