@@ -32,7 +32,6 @@ struct TopStack: Sendable {
         self.key = key
         self.logger = logger
         self.refreshInterval = settings.refreshInterval
-        self.registry = try RegistryHandle.make(settings.registry, logger: logger)
 
         var configuration = KRPCChannel.Configuration()
         configuration.balancer = settings.balancer
@@ -62,6 +61,9 @@ struct TopStack: Sendable {
             self.redis = nil
             self.injector = nil
         }
+        // The registry (a ZooKeeper session and its threads) is made after every check that can fail without
+        // it: nothing closes it when init throws. A RedisClient dropped here stops its own thread.
+        self.registry = try RegistryHandle.make(settings.registry, logger: logger)
 
         // Created once nothing below can throw: a thrown error would leave its thread running.
         let callLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
