@@ -1,5 +1,6 @@
 // krpc-bench --target HOST:PORT --concurrency C --duration D --payload P [--warmup W]
 //            [--connections N] [--json]
+// krpc-bench --zk HOST:PORT [--service S --method M] ...   (through the client stack, over every node)
 //
 // Closed-loop load generator with the rules of shared/bench/README.md: C slots, each a task
 // pinned to its connection's event loop, issue Echo.Echo calls back to back (spread over N
@@ -45,13 +46,13 @@ struct KRPCBenchCommand: AsyncParsableCommand {
     @Option(help: "Server address, HOST:PORT.")
     var target: String?
 
-    @Option(help: "ZooKeeper servers to discover the target from (not yet supported: use --target).")
+    @Option(help: "ZooKeeper servers (HOST:PORT[,HOST:PORT...]): call every node registered for the method through the client stack (balancing, breakers, failover) instead of one --target.")
     var zk: String?
 
-    @Option(help: "Service to call when discovering (not yet supported).")
+    @Option(help: "With --zk: the service whose registered nodes take the load (default Echo). The calls are Echo.Echo, which every krpc-server serves.")
     var service: String?
 
-    @Option(help: "Method to call when discovering (not yet supported).")
+    @Option(help: "With --zk: the method whose registered nodes take the load (default Echo).")
     var method: String?
 
     @Option(help: "Calls kept in flight.")
