@@ -146,6 +146,16 @@ enum ServerTest {
         return result
     }
 
+    /// Waits until the server behind `connection` has `count` Login calls in flight (its `Stats.Get`, which
+    /// injected faults pass by): the honest way to know a request reached it before, e.g., a signal.
+    static func waitForLoginsInFlight(_ count: UInt64, on connection: NodeConnection) async throws {
+        let stats = StatsClient(connection)
+        try await waitUntil("\(count) Login call(s) in flight on the server") {
+            try await stats.get().methods.first { $0.service == login.service && $0.method == login.method }?.inFlight
+                == count
+        }
+    }
+
     /// Runs `redis-cli -p port args…` to completion and returns its output.
     static func redisCLI(port: Int, _ arguments: [String]) async throws -> String {
         let cli = try ChildProcess("redis-cli", ["-p", "\(port)"] + arguments)

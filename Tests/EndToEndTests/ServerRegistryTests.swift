@@ -60,8 +60,8 @@ struct ServerRegistryTests {
                 defer { finished.withLock { $0 = true } }
                 return try await users.login(name: "zhangsan", pwd: "123456", deadline: .seconds(5))
             }
-            // The request reaches the server in well under 200 ms over loopback; it is held there for 1.5 s.
-            try await Task.sleep(for: .milliseconds(200))
+            // Held there for 1.5 s from when it arrives.
+            try await ServerTest.waitForLoginsInFlight(1, on: connection)
             server.process.signal(SIGTERM)
 
             _ = try await Self.membership(of: ServerTest.login, in: registry) {

@@ -40,8 +40,8 @@ struct ServerShutdownTests {
                 $0.code == nil && $0.duration >= .milliseconds(800)
             }
             let inFlight = Task { try await users.login(name: "zhangsan", pwd: "123456", deadline: .seconds(5)) }
-            // The request reaches the server in well under 200 ms over loopback; it is held there for 800 ms.
-            try await Task.sleep(for: .milliseconds(200))
+            // Held there for 800 ms from when it arrives.
+            try await ServerTest.waitForLoginsInFlight(1, on: connection)
             let signalledAt = ContinuousClock.now
             server.process.signal(SIGTERM)
 

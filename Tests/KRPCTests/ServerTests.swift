@@ -55,6 +55,50 @@ struct ServerTests {
         }
     }
 
+    @Test("Stats.Get counts calls in flight, and answers while a fault holds every other call")
+    func statsInFlightUnderFault() async throws {
+        let probe = Probe()
+        let faults = FixedFaultSource()
+        try await withServer(
+            services: [TestService(probe: probe)], configure: { $0.faultSource = faults }
+        ) { _, address in
+            try await withConnection(to: address) { connection in
+                let stats = StatsClient(connection)
+                func gateInFlight() async throws -> UInt64? {
+                    try await stats.get().methods.first { $0.service == "Test" && $0.method == "Gate" }?.inFlight
+                }
+                #expect(try await gateInFlight() == 0)
+                let gated = (0..<2).map { _ in
+                    Task {
+                        try await connection.call(
+                            service: "Test", method: "Gate", request: Requests.echo("x"), responseType: EchoResponse.self)
+                    }
+                }
+                try await waitUntil("both calls reached their handler") { probe.started == 2 }
+                #expect(try await gateInFlight() == 2)
+
+                // Every call but Stats.Get is now held for a minute, the health check too.
+                faults.fault = .delay(milliseconds: 60_000)
+                let held = Task {
+                    try await connection.call(
+                        service: "Test", method: "Gate", request: Requests.echo("y"), responseType: EchoResponse.self)
+                }
+                try await waitUntil("the held call was counted in flight") { try await gateInFlight() == 3 }
+                #expect(probe.started == 2, "the held call reached its handler")
+                await expectKRPCError(.deadlineExceeded) {
+                    _ = try await HealthClient(connection).check(deadline: .milliseconds(300))
+                }
+
+                probe.openGate()
+                for call in gated { #expect(try await call.value.value == Data("x".utf8)) }
+                #expect(try await gateInFlight() == 1)
+                held.cancel()
+                await expectKRPCError(.cancelled) { _ = try await held.value }
+                try await waitUntil("the cancelled call left the count") { try await gateInFlight() == 0 }
+            }
+        }
+    }
+
     @Test("responses come back in any order: a slow call does not hold up quick ones")
     func outOfOrder() async throws {
         let probe = Probe()

@@ -8,11 +8,15 @@ final class MethodEntry: Sendable {
     let key: ServiceKey
     let invoke: @Sendable (ByteBuffer, KRPCServerContext) async -> Result<[UInt8], KRPCError>
     let statistics: ServerStatistics.Method
+    /// Injected faults pass this method by: `Stats.Get`, so that a server under a fault can still be observed.
+    /// (`Health.Check` is not exempt: probes must see the fault.)
+    let ignoresFaults: Bool
 
     init(service: String, method: KRPCMethod, statistics: ServerStatistics.Method) {
         self.service = service
         self.method = method.name
         self.key = ServiceKey(service: service, method: method.name)
+        self.ignoresFaults = service == StatsService.name
         self.invoke = method.invoke
         self.statistics = statistics
     }

@@ -211,12 +211,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let now = NIODeadline.now().uptimeNanoseconds
         let deadline = header.deadlineMilliseconds == 0 ? 0 : now &+ UInt64(header.deadlineMilliseconds) * 1_000_000
         let call = Call(task: nil, deadline: deadline, start: now, entry: entry)
+        entry.statistics.callStarted()
         if self.draining {
             self.finish(call, id: id, .failure(KRPCError(code: .unavailable, message: "server is shutting down")), now: now)
             return
         }
         var delay: UInt64 = 0
-        if let fault = self.settings.faultSource?.currentFault() {
+        if !entry.ignoresFaults, let fault = self.settings.faultSource?.currentFault() {
             switch fault {
             case .error:
                 self.finish(call, id: id, .failure(KRPCError(code: .internal, message: "injected error")), now: now)

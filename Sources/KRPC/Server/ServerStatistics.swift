@@ -16,6 +16,8 @@ public final class ServerStatistics: Sendable {
         public var calls: UInt64
         /// Calls that did not end in a successful response.
         public var errors: UInt64
+        /// Calls accepted and not answered yet (running, or held by a fault).
+        public var inFlight: UInt64
         /// Latency of handled calls in microseconds, from arrival to answer.
         public var latencyMicroseconds: Histogram<UInt64>
     }
@@ -24,6 +26,8 @@ public final class ServerStatistics: Sendable {
         let service: String
         let method: String
         private let state: Mutex<State>
+        /// Calls accepted; `started - calls` are in flight. An atomic, so that accepting a call takes no lock.
+        private let started = Atomic<UInt64>(0)
 
         struct State {
             var calls: UInt64 = 0
@@ -37,6 +41,12 @@ public final class ServerStatistics: Sendable {
             self.state = Mutex(State())
         }
 
+        /// A call was accepted; ``record(failed:nanoseconds:)`` ends it.
+        func callStarted() {
+            self.started.add(1, ordering: .relaxed)
+        }
+
+        /// A call ended (answered, dropped, timed out or cancelled).
         func record(failed: Bool, nanoseconds: UInt64) {
             let micros = min(nanoseconds / 1000, 60_000_000)
             self.state.withLock { state in
@@ -47,15 +57,20 @@ public final class ServerStatistics: Sendable {
         }
 
         func snapshot() -> MethodSnapshot {
-            self.state.withLock { state in
+            var snapshot = self.state.withLock { state in
                 MethodSnapshot(
                     service: self.service,
                     method: self.method,
                     calls: state.calls,
                     errors: state.errors,
+                    inFlight: 0,
                     latencyMicroseconds: state.latency
                 )
             }
+            // Read after the lock: every call counted in `calls` was counted in `started` before it.
+            let started = self.started.load(ordering: .relaxed)
+            snapshot.inFlight = started > snapshot.calls ? started - snapshot.calls : 0
+            return snapshot
         }
     }
 

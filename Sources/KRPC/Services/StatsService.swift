@@ -32,6 +32,7 @@ struct StatsService: KRPCService {
                     entry.method = snapshot.method
                     entry.calls = snapshot.calls
                     entry.errors = snapshot.errors
+                    entry.inFlight = snapshot.inFlight
                     if snapshot.latencyMicroseconds.totalCount > 0 {
                         entry.p50Us = Double(snapshot.latencyMicroseconds.valueAtPercentile(50))
                         entry.p99Us = Double(snapshot.latencyMicroseconds.valueAtPercentile(99))

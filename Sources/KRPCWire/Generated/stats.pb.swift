@@ -52,6 +52,9 @@ public nonisolated struct MethodStats: Sendable {
 
   public var maxUs: Double = 0
 
+  /// Calls accepted and not answered yet (running, or held by a fault), at the moment of the answer.
+  public var inFlight: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -100,7 +103,7 @@ nonisolated extension StatsRequest: SwiftProtobuf.Message, SwiftProtobuf._Messag
 
 nonisolated extension MethodStats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MethodStats"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}service\0\u{1}method\0\u{1}calls\0\u{1}errors\0\u{3}p50_us\0\u{3}p99_us\0\u{3}max_us\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}service\0\u{1}method\0\u{1}calls\0\u{1}errors\0\u{3}p50_us\0\u{3}p99_us\0\u{3}max_us\0\u{3}in_flight\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -115,6 +118,7 @@ nonisolated extension MethodStats: SwiftProtobuf.Message, SwiftProtobuf._Message
       case 5: try { try decoder.decodeSingularDoubleField(value: &self.p50Us) }()
       case 6: try { try decoder.decodeSingularDoubleField(value: &self.p99Us) }()
       case 7: try { try decoder.decodeSingularDoubleField(value: &self.maxUs) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.inFlight) }()
       default: break
       }
     }
@@ -142,6 +146,9 @@ nonisolated extension MethodStats: SwiftProtobuf.Message, SwiftProtobuf._Message
     if self.maxUs.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.maxUs, fieldNumber: 7)
     }
+    if self.inFlight != 0 {
+      try visitor.visitSingularUInt64Field(value: self.inFlight, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -153,6 +160,7 @@ nonisolated extension MethodStats: SwiftProtobuf.Message, SwiftProtobuf._Message
     if lhs.p50Us != rhs.p50Us {return false}
     if lhs.p99Us != rhs.p99Us {return false}
     if lhs.maxUs != rhs.maxUs {return false}
+    if lhs.inFlight != rhs.inFlight {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
