@@ -90,6 +90,9 @@ struct KRPCServerCommand: AsyncParsableCommand {
     @Option(help: "Flush responses after this many frames (and at the end of each event-loop tick).")
     var flushEvery: Int = 8
 
+    @Option(help: "Most calls one connection may have in flight; past it a call is answered 'overloaded' at once.")
+    var maxCallsPerConnection: Int = 16_384
+
     func validate() throws {
         guard (0...65535).contains(self.port) else {
             throw ValidationError("--port must be 0...65535, got \(self.port)")
@@ -117,6 +120,7 @@ struct KRPCServerCommand: AsyncParsableCommand {
         }
         guard self.maxFrameSize >= 64 else { throw ValidationError("--max-frame-size must be >= 64 bytes") }
         guard self.flushEvery >= 1 else { throw ValidationError("--flush-every must be >= 1") }
+        guard self.maxCallsPerConnection >= 1 else { throw ValidationError("--max-calls-per-connection must be >= 1") }
         guard self.countLogInterval.isFinite, self.countLogInterval >= 0 else {
             throw ValidationError("--count-log-interval must be >= 0 seconds")
         }
@@ -180,6 +184,7 @@ struct KRPCServerCommand: AsyncParsableCommand {
                 countLogInterval: self.countLogInterval > 0 ? .milliseconds(Int64(self.countLogInterval * 1000)) : nil,
                 weight: self.weight ?? 1,
                 flushEvery: self.flushEvery,
+                maximumConcurrentCallsPerConnection: self.maxCallsPerConnection,
                 logger: logger
             ),
             registry: registry

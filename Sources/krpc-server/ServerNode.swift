@@ -43,6 +43,8 @@ struct ServerNode {
         var weight: Int
         /// Flush the socket after this many queued responses (see KRPCServer.Configuration.flushEvery).
         var flushEvery: Int
+        /// See KRPCServer.Configuration.maximumConcurrentCallsPerConnection.
+        var maximumConcurrentCallsPerConnection: Int
         var logger: Logger
     }
 
@@ -76,6 +78,7 @@ struct ServerNode {
                 maximumFrameLength: configuration.maximumFrameLength,
                 gracePeriod: configuration.gracePeriod,
                 flushEvery: configuration.flushEvery,
+                maximumConcurrentCallsPerConnection: configuration.maximumConcurrentCallsPerConnection,
                 logger: logger,
                 // Without --allow-fault-injection the key is still watched (to warn that it is ignored), but
                 // no call asks about it.

@@ -23,6 +23,7 @@ struct ServerCommandLineTests {
             (["--port", "0", "--no-registry", "--no-redis", "--weight", "3"], "--weight needs --zk"),
             (["--port", "0", "--no-registry", "--redis", "127.0.0.1:6379", "--redis-db=-1"], "database -1"),
             (["--port", "0", "--no-registry", "--no-redis", "--grace-period=-2"], "--grace-period"),
+            (["--port", "0", "--no-registry", "--no-redis", "--max-calls-per-connection", "0"], "--max-calls-per-connection"),
             (["--port", "0", "--no-registry", "--no-redis", "--log-file", "/nonexistent-dir/x.log"], "--log-file"),
             (["--port", "0", "--host", "0.0.0.0", "--no-registry", "--redis", "127.0.0.1:6379"], "give --advertise-host"),
             (["--port", "0", "--host", "0.0.0.0", "--zk", "127.0.0.1:2181", "--no-redis"], "give --advertise-host"),

@@ -99,6 +99,40 @@ struct ServerTests {
         }
     }
 
+    @Test("past the per-connection limit a call is answered overloaded at once, without running its handler")
+    func perConnectionLimit() async throws {
+        let probe = Probe()
+        try await withServer(
+            services: [EchoService(), TestService(probe: probe)], configure: { $0.maximumConcurrentCallsPerConnection = 2 }
+        ) { server, address in
+            try await withConnection(to: address) { connection in
+                func gate(_ text: String) async throws(KRPCError) -> EchoResponse {
+                    try await connection.call(
+                        service: "Test", method: "Gate", request: Requests.echo(text), responseType: EchoResponse.self)
+                }
+                let held = (0..<2).map { i in Task { try await gate("held \(i)") } }
+                try await waitUntil("both calls reached their handler") { probe.started == 2 }
+
+                let refused = await #expect(throws: KRPCError.self) { try await gate("third") }
+                #expect(refused?.code == .overloaded)
+                #expect(refused?.message.contains("2 calls already in flight") == true, "\(String(describing: refused))")
+                #expect(probe.started == 2, "the refused call ran its handler")
+                // Another connection has its own allowance.
+                let echoed = try await withConnection(to: address) { other in
+                    try await EchoClient(other).echo(Requests.echo("y")).value
+                }
+                #expect(echoed == Data("y".utf8))
+
+                probe.openGate()
+                for (i, call) in held.enumerated() { #expect(try await call.value.value == Data("held \(i)".utf8)) }
+                #expect(try await gate("after").value == Data("after".utf8))
+                let stats = try #require(server.statistics.snapshot().first { $0.method == "Gate" })
+                #expect(stats.calls == 4)
+                #expect(stats.errors == 1)
+            }
+        }
+    }
+
     @Test("responses come back in any order: a slow call does not hold up quick ones")
     func outOfOrder() async throws {
         let probe = Probe()

@@ -30,11 +30,17 @@ extension KRPCServer {
         /// server run in lock-step. 8–16 keeps both busy (shared/bench/FINDINGS.md, lesson 3); 8 (the
         /// default) also keeps 16 calls in flight from lock-stepping.
         public var flushEvery: Int
+        /// The most calls one connection may have in flight (default 16,384; `nil` = no limit). A request
+        /// past it is answered at once with ``KRPCError/Code/overloaded`` and its handler does not run, so a
+        /// client that floods a connection cannot make the server hold unbounded tasks and memory. Calls held
+        /// by a `timeout` fault count.
+        public var maximumConcurrentCallsPerConnection: Int?
         /// Where the server logs (default: nowhere). Logs at info and below.
         public var logger: Logger
         /// Where the server reads the fault to inject (`krpc:fault:<host:port>`), or `nil`.
         ///
-        /// Asked once per call. The fault applies to every method, `Health.Check` included:
+        /// Asked once per call. The fault applies to every method but `Stats.Get` (so a faulty server
+        /// can still be observed), `Health.Check` included (so probes see it):
         /// `error` answers ``KRPCError/Code/internal`` "injected error"; `timeout` holds the call
         /// (no thread, no task) and never answers before the caller's deadline; `delay:<ms>`
         /// answers that much later; `error-rate:p` fails that share of calls at random.
@@ -55,6 +61,7 @@ extension KRPCServer {
             gracePeriod: Duration = .seconds(5),
             idleTimeout: Duration? = .seconds(300),
             flushEvery: Int = 8,
+            maximumConcurrentCallsPerConnection: Int? = 16_384,
             logger: Logger = Logger(label: "krpc.server", factory: { _ in SwiftLogNoOpLogHandler() }),
             faultSource: (any FaultSource)? = nil,
             counters: (any CallCounterStore)? = nil,
@@ -67,6 +74,7 @@ extension KRPCServer {
             self.gracePeriod = gracePeriod
             self.idleTimeout = idleTimeout
             self.flushEvery = flushEvery
+            self.maximumConcurrentCallsPerConnection = maximumConcurrentCallsPerConnection
             self.logger = logger
             self.faultSource = faultSource
             self.counters = counters
@@ -94,6 +102,10 @@ extension KRPCServer {
             }
             guard self.flushEvery >= 1 else {
                 throw KRPCError(code: .invalidRequest, message: "flushEvery must be >= 1, got \(self.flushEvery)")
+            }
+            if let limit = self.maximumConcurrentCallsPerConnection, limit < 1 {
+                throw KRPCError(
+                    code: .invalidRequest, message: "maximumConcurrentCallsPerConnection must be >= 1, got \(limit)")
             }
         }
     }

@@ -239,6 +239,7 @@ public final class KRPCServer: Sendable {
                 table: self.table,
                 maximumFrameLength: configuration.maximumFrameLength,
                 flushEvery: configuration.flushEvery,
+                maximumConcurrentCalls: configuration.maximumConcurrentCallsPerConnection ?? .max,
                 idleTimeout: configuration.idleTimeout,
                 logger: configuration.logger,
                 faultSource: configuration.faultSource,

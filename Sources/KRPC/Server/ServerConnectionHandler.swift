@@ -8,6 +8,8 @@ struct ServerConnectionSettings: Sendable {
     var table: MethodTable
     var maximumFrameLength: Int
     var flushEvery: Int
+    /// Calls one connection may have in flight; past it, requests are answered `overloaded`.
+    var maximumConcurrentCalls: Int
     var idleTimeout: Duration?
     var logger: Logger
     var faultSource: (any FaultSource)?
@@ -214,6 +216,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         entry.statistics.callStarted()
         if self.draining {
             self.finish(call, id: id, .failure(KRPCError(code: .unavailable, message: "server is shutting down")), now: now)
+            return
+        }
+        if self.calls.count >= self.settings.maximumConcurrentCalls {
+            let message = "\(entry.key) refused: \(self.calls.count) calls already in flight on this connection (the limit)"
+            self.finish(call, id: id, .failure(KRPCError(code: .overloaded, message: message)), now: now)
             return
         }
         var delay: UInt64 = 0
