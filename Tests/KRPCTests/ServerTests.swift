@@ -133,6 +133,24 @@ struct ServerTests {
         }
     }
 
+    @Test(
+        "a bad configuration makes run() throw invalid request, naming the field",
+        arguments: ["port", "maximumFrameLength", "flushEvery", "maximumConcurrentCallsPerConnection"]
+    )
+    func badConfiguration(field: String) async throws {
+        var configuration = KRPCServer.Configuration()
+        switch field {
+        case "port": configuration.port = 70_000
+        case "maximumFrameLength": configuration.maximumFrameLength = 10
+        case "flushEvery": configuration.flushEvery = 0
+        default: configuration.maximumConcurrentCallsPerConnection = 0
+        }
+        let server = KRPCServer(configuration: configuration, services: [EchoService()])
+        let error = await #expect(throws: KRPCError.self) { try await server.run() }
+        #expect(error?.code == .invalidRequest)
+        #expect(error?.message.hasPrefix(field) == true, "\(String(describing: error))")
+    }
+
     @Test("responses come back in any order: a slow call does not hold up quick ones")
     func outOfOrder() async throws {
         let probe = Probe()
