@@ -78,7 +78,9 @@ extension FrameHeader {
     public static func decode(from buffer: inout ByteBuffer) throws(FrameDecodingError) -> FrameHeader {
         var header = FrameHeader()
         while buffer.readableBytes > 0 {
-            guard let tag = buffer.readVarint(), tag <= UInt64(UInt32.max) else {
+            // A tag is a 32-bit varint of at most 5 bytes, as SwiftProtobuf and protoc read it: padded
+            // encodings (e.g. `89 89 89 89 89 00`) are rejected, not read as the same number.
+            guard let tag = buffer.readVarint(maxBytes: 5), tag <= UInt64(UInt32.max) else {
                 throw .malformedHeader("truncated or overlong field tag")
             }
             let field = tag >> 3

@@ -60,6 +60,7 @@ struct FrameHeaderCodecTests {
         buffer.writeBytes([0x49] + [UInt8](repeating: 1, count: 8))  // field 9, fixed64
         buffer.writeBytes([0x52, 0x03, 0x61, 0x62, 0x63])  // field 10, bytes "abc"
         buffer.writeBytes([0x5D, 1, 2, 3, 4])  // field 11, fixed32
+        buffer.writeBytes([0xF8, 0xFF, 0xFF, 0xFF, 0x0F, 0x01])  // field 2^29 - 1 (the largest), varint 1: a 5-byte tag
         let header = try FrameHeader.decode(from: &buffer)
         #expect(header == .request(id: 9, service: "S", method: "M", deadlineMilliseconds: 10))
     }
@@ -76,7 +77,22 @@ struct FrameHeaderCodecTests {
         ("truncated fixed64", [0x49, 0x01]),
         ("varint over 64 bits", [0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02]),
         ("varint over 10 bytes", [0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x81, 0x00]),
+    ] + Self.malformedTags
+
+    /// Tags SwiftProtobuf rejects too (found by the fuzzer: a tag padded to 6 bytes was read as its value).
+    static let malformedTags: [(String, [UInt8])] = [
+        ("tag padded to 6 bytes", [0x89, 0x89, 0x89, 0x89, 0x89, 0x00] + [UInt8](repeating: 0x44, count: 8)),
+        ("tag over 32 bits", [0x89, 0x80, 0x80, 0x80, 0x10] + [UInt8](repeating: 0x44, count: 8)),
     ]
+
+    @Test("rejects the tags SwiftProtobuf rejects", arguments: Self.malformedTags)
+    func rejectsMalformedTagsAsSwiftProtobufDoes(name: String, bytes: [UInt8]) {
+        #expect(throws: (any Error).self, "\(name): SwiftProtobuf accepts it") {
+            try KRPCFrameHeader(serializedBytes: bytes)
+        }
+        var buffer = ByteBuffer(bytes: bytes)
+        #expect(throws: FrameDecodingError.self, "\(name)") { try FrameHeader.decode(from: &buffer) }
+    }
 
     @Test("rejects malformed headers with malformedHeader", arguments: Self.malformed)
     func rejectsMalformed(name: String, bytes: [UInt8]) {
