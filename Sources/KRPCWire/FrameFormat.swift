@@ -30,8 +30,11 @@
 /// - A receiver checks magic and version as soon as those bytes arrive. A wrong magic means the
 ///   peer does not speak krpc (an HTTP client, say); a right magic with another version means a
 ///   krpc peer of an unsupported version.
-/// - The header is plain protobuf: unknown fields are skipped; field 1 `kind` is an enum
-///   (0 REQUEST, 1 RESPONSE, 2 CANCEL, 3 GOAWAY); strings must be valid UTF-8.
+/// - The header is plain protobuf: unknown fields are skipped (groups, wire types 3 and 4, are
+///   refused); a field tag is a varint of at most 5 bytes, as protobuf requires (a tag padded
+///   with extra bytes is malformed); field 1 `kind` is an enum (0 REQUEST, 1 RESPONSE, 2 CANCEL,
+///   3 GOAWAY); strings must be valid UTF-8.
+/// - A REQUEST's `service` and `method` are matched as exact strings.
 ///
 /// ## Header fields per kind
 ///
