@@ -63,6 +63,22 @@ struct ServerHooksTests {
         }
     }
 
+    @Test("a delay of Int.max milliseconds is held (a day at most), not an overflow that stops the server")
+    func hugeDelay() async throws {
+        let faults = TestFaults()
+        faults.set(.delay(milliseconds: .max))
+        try await withServer(configure: { $0.faultSource = faults }) { _, address in
+            try await withConnection(to: address) { connection in
+                await expectKRPCError(.deadlineExceeded) {
+                    try await EchoClient(connection).echo(Requests.echo("x"), deadline: .milliseconds(300))
+                }
+                faults.set(nil)
+                let reply = try await EchoClient(connection).echo(Requests.echo("y"))
+                #expect(reply.value == Data("y".utf8))
+            }
+        }
+    }
+
     @Test("delay longer than the deadline ends in deadline exceeded")
     func delayPastDeadline() async throws {
         let faults = TestFaults()

@@ -58,7 +58,7 @@ struct ServerTests {
     @Test("Stats.Get counts calls in flight, and answers while a fault holds every other call")
     func statsInFlightUnderFault() async throws {
         let probe = Probe()
-        let faults = FixedFaultSource()
+        let faults = TestFaults()
         try await withServer(
             services: [TestService(probe: probe)], configure: { $0.faultSource = faults }
         ) { _, address in
@@ -78,7 +78,7 @@ struct ServerTests {
                 #expect(try await gateInFlight() == 2)
 
                 // Every call but Stats.Get is now held for a minute, the health check too.
-                faults.fault = .delay(milliseconds: 60_000)
+                faults.set(.delay(milliseconds: 60_000))
                 let held = Task {
                     try await connection.call(
                         service: "Test", method: "Gate", request: Requests.echo("y"), responseType: EchoResponse.self)

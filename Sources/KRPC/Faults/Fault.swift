@@ -7,20 +7,26 @@ public enum Fault: Hashable, Sendable, Codable, CustomStringConvertible {
     case error
     /// No call is answered before the caller's deadline.
     case timeout
-    /// Every call is answered after this many milliseconds.
+    /// Every call is answered after this many milliseconds (at most ``maximumDelayMilliseconds``).
     case delay(milliseconds: Int)
     /// This share (0...1) of calls fails, at random.
     case errorRate(Double)
 
+    /// The longest delay a fault key may ask for: one day. A longer one is not a fault value (and a
+    /// server holds a ``delay(milliseconds:)`` built in code for at most this long).
+    public static let maximumDelayMilliseconds = 86_400_000
+
     /// Parses the value of a fault key.
     /// - Throws: ``FaultParseError`` naming the bad value.
     public init(parsing text: some StringProtocol) throws(FaultParseError) {
-        let value = text.trimmingCharacters(in: " \t\r\n")
+        let value = text.trimmingWhitespace()
         switch value {
         case "error": self = .error
         case "timeout": self = .timeout
         default:
-            if value.hasPrefix("delay:"), let ms = Int(value.dropFirst("delay:".count)), ms >= 0 {
+            if value.hasPrefix("delay:"), let ms = Int(value.dropFirst("delay:".count)),
+                (0...Self.maximumDelayMilliseconds).contains(ms)
+            {
                 self = .delay(milliseconds: ms)
             } else if value.hasPrefix("error-rate:"), let p = Double(value.dropFirst("error-rate:".count)),
                 p.isFinite, (0...1).contains(p)
@@ -48,15 +54,17 @@ public struct FaultParseError: Error, Hashable, Sendable, CustomStringConvertibl
     /// The value as read.
     public var value: String
     public var description: String {
-        "invalid fault value '\(self.value)' (expected error, timeout, delay:<ms> or error-rate:<0..1>)"
+        "invalid fault value '\(self.value)' (expected error, timeout, delay:<ms up to 86400000> or error-rate:<0..1>)"
     }
 }
 
 extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: String) -> String {
+    /// Without leading and trailing whitespace. (Not `String.contains` on " \t\r\n": there "\r\n" is one
+    /// Character, so a lone "\n" was kept.)
+    fileprivate func trimmingWhitespace() -> String {
         var s = Substring(self)
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
         return String(s)
     }
 }

@@ -240,7 +240,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 self.register(call, id: id)
                 return
             case .delay(let ms):
-                delay = UInt64(max(0, ms)) * 1_000_000
+                // Clamped: any FaultSource may hand over any Int, and the product must not overflow.
+                delay = UInt64(min(max(0, ms), Fault.maximumDelayMilliseconds)) * 1_000_000
             }
         }
         self.register(call, id: id)

@@ -100,15 +100,3 @@ final class RecordingCounters: CallCounterStore {
         self.records.withLock { $0.append(Record(key: key, node: node, failed: failed)) }
     }
 }
-
-/// A fault source whose fault the test sets.
-final class FixedFaultSource: FaultSource {
-    private let state = Mutex<Fault?>(nil)
-
-    var fault: Fault? {
-        get { self.state.withLock { $0 } }
-        set { self.state.withLock { $0 = newValue } }
-    }
-
-    func currentFault() -> Fault? { self.fault }
-}
