@@ -187,7 +187,9 @@ struct KRPCTopCommand: AsyncParsableCommand {
         guard self.deadlineMs > 0 else { throw ValidationError("--deadline-ms must be > 0") }
         guard self.hedgeDelayMs > 0 else { throw ValidationError("--hedge-delay-ms must be > 0 (or use --no-hedging)") }
         try positive(self.faultTtl, "--fault-ttl")
-        guard self.delayMs >= 0 else { throw ValidationError("--delay-ms must be >= 0") }
+        guard (0...Fault.maximumDelayMilliseconds).contains(self.delayMs) else {
+            throw ValidationError("--delay-ms must be 0...\(Fault.maximumDelayMilliseconds) (a day)")
+        }
         guard (0...1000).contains(self.batchMs) else { throw ValidationError("--batch-ms must be 0...1000") }
         return TopSettings(
             registry: registry,

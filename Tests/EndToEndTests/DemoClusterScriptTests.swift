@@ -70,6 +70,8 @@ struct DemoClusterScriptTests {
         #expect(withFault.output.contains("fault: error"), "\(withFault.output)")
         let bad = try await self.script("fault", ["\(self.nodePorts[0])", "explode"])
         #expect(bad.status != 0 && bad.output.contains("unknown fault 'explode'"), "\(bad.output)")
+        let tooLong = try await self.script("fault", ["\(self.nodePorts[0])", "delay:86400001"])
+        #expect(tooLong.status != 0 && tooLong.output.contains("at most a day"), "\(tooLong.output)")
 
         // up twice is harmless: nothing new starts.
         let again = try await self.script("up", ["--no-build", "--ports", ports])

@@ -1,0 +1,24 @@
+import KRPCTestSupport
+import Testing
+
+/// krpc-top's argument checks: a bad option ends the process with a message naming it, before any terminal
+/// mode changes or connections.
+@Suite("krpc-top: command line")
+struct TopCommandLineTests {
+    @Test(
+        "a bad option exits 64 with a message naming it",
+        arguments: [
+            (["--delay-ms", "86400001"], "--delay-ms must be 0...86400000"),
+            (["--delay-ms=-1"], "--delay-ms must be 0...86400000"),
+            (["--hedge-delay-ms", "0"], "--hedge-delay-ms must be > 0"),
+        ]
+    )
+    func badOption(arguments: [String], expected: String) async throws {
+        let process = try ChildProcess(
+            Binaries.path("krpc-top"), ["--nodes", "127.0.0.1:1", "--no-redis", "--once"] + arguments,
+            environment: ["SWIFT_BACKTRACE": "enable=no"])
+        #expect(try await process.waitForExit(timeout: .seconds(20)))
+        #expect(process.exitCode == 64, "\(process.log())")
+        #expect(process.log().contains(expected), "\(process.log())")
+    }
+}
