@@ -81,11 +81,11 @@ struct KRPCBenchCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard self.concurrency >= 1 else { throw ValidationError("--concurrency must be >= 1") }
-        guard self.duration > 0 else { throw ValidationError("--duration must be > 0") }
+        guard try Self.seconds(self.duration, "--duration") > .zero else { throw ValidationError("--duration must be > 0") }
         guard self.payload >= 0 else { throw ValidationError("--payload must be >= 0") }
-        guard self.warmup >= 0 else { throw ValidationError("--warmup must be >= 0") }
+        _ = try Self.seconds(self.warmup, "--warmup")
         guard self.connections >= 1 else { throw ValidationError("--connections must be >= 1") }
-        guard self.deadline > 0 else { throw ValidationError("--deadline must be > 0") }
+        guard try Self.seconds(self.deadline, "--deadline") > .zero else { throw ValidationError("--deadline must be > 0") }
         guard self.flushEvery >= 1 else { throw ValidationError("--flush-every must be >= 1") }
         switch (self.target, self.zk) {
         case (nil, nil): throw ValidationError("give --target HOST:PORT, or --zk ADDRS [--service S --method M]")
@@ -194,6 +194,14 @@ struct KRPCBenchCommand: AsyncParsableCommand {
             }
             return total
         }
+    }
+
+    /// An option in seconds as a duration: a number from 0 to a year, or an error naming the option.
+    static func seconds(_ value: Double, _ name: String) throws(ValidationError) -> Duration {
+        guard let duration = Duration(optionSeconds: value) else {
+            throw ValidationError("\(name) must be 0...\(Int(Duration.longestOptionSeconds)) seconds, got \(value)")
+        }
+        return duration
     }
 
     func report(_ total: SlotResult) {

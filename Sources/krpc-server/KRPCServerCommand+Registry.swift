@@ -12,7 +12,7 @@ extension KRPCServerCommand {
         var configuration = ZooKeeperRegistry.Configuration(connectionString: servers, logger: logger)
         if let root = self.zkRoot { configuration.root = root }
         if let timeout = self.zkSessionTimeout {
-            configuration.sessionTimeout = .milliseconds(Int64(timeout * 1000))
+            configuration.sessionTimeout = try Self.seconds(timeout, "--zk-session-timeout")
         }
         // Registration retries by itself; a shorter wait per attempt keeps shutdown prompt.
         configuration.operationTimeout = .seconds(5)

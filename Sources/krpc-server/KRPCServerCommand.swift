@@ -115,15 +115,11 @@ struct KRPCServerCommand: AsyncParsableCommand {
                 "--log-level '\(self.logLevel)' must be one of demo, \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
             )
         }
-        guard self.gracePeriod.isFinite, self.gracePeriod >= 0 else {
-            throw ValidationError("--grace-period must be >= 0 seconds")
-        }
+        _ = try Self.seconds(self.gracePeriod, "--grace-period")
         guard self.maxFrameSize >= 64 else { throw ValidationError("--max-frame-size must be >= 64 bytes") }
         guard self.flushEvery >= 1 else { throw ValidationError("--flush-every must be >= 1") }
         guard self.maxCallsPerConnection >= 1 else { throw ValidationError("--max-calls-per-connection must be >= 1") }
-        guard self.countLogInterval.isFinite, self.countLogInterval >= 0 else {
-            throw ValidationError("--count-log-interval must be >= 0 seconds")
-        }
+        _ = try Self.seconds(self.countLogInterval, "--count-log-interval")
 
         // Registry
         switch (self.zk, self.noRegistry) {
@@ -140,7 +136,7 @@ struct KRPCServerCommand: AsyncParsableCommand {
                 throw ValidationError("--zk-root '\(root)' must be an absolute path like /krpc (no trailing slash)")
             }
         }
-        if let timeout = self.zkSessionTimeout, !(timeout.isFinite && timeout > 0) {
+        if let timeout = self.zkSessionTimeout, try Self.seconds(timeout, "--zk-session-timeout") == .zero {
             throw ValidationError("--zk-session-timeout must be > 0 seconds")
         }
         if let weight = self.weight, !(1...10_000).contains(weight) {
@@ -177,11 +173,11 @@ struct KRPCServerCommand: AsyncParsableCommand {
                 host: self.host,
                 port: self.port,
                 advertisedHost: self.advertiseHost,
-                gracePeriod: .milliseconds(Int64(self.gracePeriod * 1000)),
+                gracePeriod: try Self.seconds(self.gracePeriod, "--grace-period"),
                 maximumFrameLength: self.maxFrameSize,
                 redis: try self.redisConfiguration(),
                 allowFaultInjection: self.allowFaultInjection,
-                countLogInterval: self.countLogInterval > 0 ? .milliseconds(Int64(self.countLogInterval * 1000)) : nil,
+                countLogInterval: self.countLogInterval > 0 ? try Self.seconds(self.countLogInterval, "--count-log-interval") : nil,
                 weight: self.weight ?? 1,
                 flushEvery: self.flushEvery,
                 maximumConcurrentCallsPerConnection: self.maxCallsPerConnection,
@@ -193,6 +189,14 @@ struct KRPCServerCommand: AsyncParsableCommand {
     }
 
     // MARK: Parsing helpers
+
+    /// An option in seconds as a duration: a number from 0 to a year, or an error naming the option.
+    static func seconds(_ value: Double, _ name: String) throws(ValidationError) -> Duration {
+        guard let duration = Duration(optionSeconds: value) else {
+            throw ValidationError("\(name) must be 0...\(Int(Duration.longestOptionSeconds)) seconds, got \(value)")
+        }
+        return duration
+    }
 
     /// Whether `host` is a host name or IP address (an IPv6 one with or without brackets).
     static func isHost(_ host: String) -> Bool {

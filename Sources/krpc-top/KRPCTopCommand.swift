@@ -119,8 +119,13 @@ struct KRPCTopCommand: AsyncParsableCommand {
 
     /// The options, checked and converted; errors name the option.
     func settings() throws -> TopSettings {
-        func positive(_ value: Double, _ name: String) throws {
-            guard value.isFinite, value > 0 else { throw ValidationError("\(name) must be a number > 0, got \(value)") }
+        /// An option in seconds: more than 0, at most a year (a huge value would overflow, not wait).
+        func positive(_ value: Double, _ name: String) throws -> Duration {
+            guard let duration = Duration(optionSeconds: value), duration > .zero else {
+                throw ValidationError(
+                    "\(name) must be a number of seconds > 0 and <= \(Int(Duration.longestOptionSeconds)), got \(value)")
+            }
+            return duration
         }
         let registry: RegistryHandle.Choice
         switch (self.zk, self.nodes) {
@@ -140,10 +145,8 @@ struct KRPCTopCommand: AsyncParsableCommand {
                     throw ValidationError("--zk-root '\(root)' must be an absolute path like /krpc (no trailing slash)")
                 }
             }
-            try positive(self.zkSessionTimeout, "--zk-session-timeout")
             registry = .zooKeeper(
-                servers: zk, root: root,
-                sessionTimeout: .milliseconds(Int64(self.zkSessionTimeout * 1000)))
+                servers: zk, root: root, sessionTimeout: try positive(self.zkSessionTimeout, "--zk-session-timeout"))
         case (nil, let list?):
             if self.zkRoot != nil { throw ValidationError("--zk-root goes with --zk") }
             var addresses: [NodeAddress] = []
@@ -168,7 +171,10 @@ struct KRPCTopCommand: AsyncParsableCommand {
         guard !self.service.isEmpty, !self.method.isEmpty else {
             throw ValidationError("--service and --method must not be empty")
         }
-        guard self.rate.isFinite, self.rate >= 0 else { throw ValidationError("--rate must be >= 0, got \(self.rate)") }
+        guard self.rate == 0 || (LoadGenerator.rates).contains(self.rate) else {
+            throw ValidationError(
+                "--rate must be 0 or \(LoadGenerator.rates.lowerBound)...\(Int(LoadGenerator.rates.upperBound)) calls/s, got \(self.rate)")
+        }
         guard let balancer = BalancerKind(name: self.balancer) else {
             let names = BalancerKind.allCases.map(\.name).joined(separator: ", ")
             throw ValidationError("--balancer: unknown '\(self.balancer)' (one of \(names))")
@@ -181,12 +187,13 @@ struct KRPCTopCommand: AsyncParsableCommand {
             throw ValidationError("--json goes with --once (the dashboard itself is not JSON)")
         }
         if self.duration != nil && !self.once { throw ValidationError("--duration goes with --once") }
-        let duration = self.duration ?? 5
-        try positive(duration, "--duration")
+        let duration = try positive(self.duration ?? 5, "--duration")
         guard (10...10_000).contains(self.refreshMs) else { throw ValidationError("--refresh-ms must be 10...10000") }
-        guard self.deadlineMs > 0 else { throw ValidationError("--deadline-ms must be > 0") }
-        guard self.hedgeDelayMs > 0 else { throw ValidationError("--hedge-delay-ms must be > 0 (or use --no-hedging)") }
-        try positive(self.faultTtl, "--fault-ttl")
+        guard (1...86_400_000).contains(self.deadlineMs) else { throw ValidationError("--deadline-ms must be 1...86400000 (a day)") }
+        guard (1...86_400_000).contains(self.hedgeDelayMs) else {
+            throw ValidationError("--hedge-delay-ms must be 1...86400000 (or use --no-hedging)")
+        }
+        let faultTTL = try positive(self.faultTtl, "--fault-ttl")
         guard (0...Fault.maximumDelayMilliseconds).contains(self.delayMs) else {
             throw ValidationError("--delay-ms must be 0...\(Fault.maximumDelayMilliseconds) (a day)")
         }
@@ -203,9 +210,9 @@ struct KRPCTopCommand: AsyncParsableCommand {
             deadline: .milliseconds(self.deadlineMs),
             hedgeDelay: self.noHedging ? nil : .milliseconds(self.hedgeDelayMs),
             failover: !self.noFailover,
-            faultTTL: .milliseconds(Int64(self.faultTtl * 1000)),
+            faultTTL: faultTTL,
             delayMilliseconds: self.delayMs,
-            duration: .milliseconds(Int64(duration * 1000))
+            duration: duration
         )
     }
 

@@ -10,7 +10,11 @@ struct TopCommandLineTests {
         arguments: [
             (["--delay-ms", "86400001"], "--delay-ms must be 0...86400000"),
             (["--delay-ms=-1"], "--delay-ms must be 0...86400000"),
-            (["--hedge-delay-ms", "0"], "--hedge-delay-ms must be > 0"),
+            (["--hedge-delay-ms", "0"], "--hedge-delay-ms must be 1...86400000"),
+            (["--deadline-ms", "9223372036854775807"], "--deadline-ms must be 1...86400000"),
+            (["--duration", "1e30"], "--duration must be a number of seconds > 0 and <= 31536000"),
+            (["--fault-ttl", "nan"], "--fault-ttl must be a number of seconds > 0"),
+            (["--rate", "1e-300"], "--rate must be 0 or 0.01...1000000"),
         ]
     )
     func badOption(arguments: [String], expected: String) async throws {

@@ -132,7 +132,7 @@ public final class NodeConnection: KRPCCaller, Sendable {
             service: service,
             method: method,
             payload: payload,
-            deadline: NIODeadline.now().uptimeNanoseconds &+ timeout.nanoseconds,
+            deadline: Self.deadline(after: timeout),
             timeout: timeout
         )
         let core = self.core
@@ -160,6 +160,13 @@ public final class NodeConnection: KRPCCaller, Sendable {
             }
         }
         return try result.get()
+    }
+
+    /// `NIODeadline.uptimeNanoseconds` `timeout` from now; saturating, so that a deadline of years does
+    /// not wrap around into the past.
+    private static func deadline(after timeout: Duration) -> UInt64 {
+        let (sum, overflow) = NIODeadline.now().uptimeNanoseconds.addingReportingOverflow(timeout.nanoseconds)
+        return overflow ? .max : sum
     }
 
     /// Hands a call made off the event loop to the loop. Calls arriving together share one hop:

@@ -25,6 +25,10 @@ public final class LoadGenerator: Sendable {
         var counters = Counters()
     }
 
+    /// The rates the generator drives, in calls per second; one outside them (0, say) sends nothing. Below
+    /// 0.01/s a call's due time, `n / rate` seconds on, would soon overflow a `Duration`.
+    public static let rates: ClosedRange<Double> = 0.01...1_000_000
+
     /// The most calls in flight at once.
     public let maxInFlight: Int
     /// The shortest time between two wake-ups of the generator: calls that fall due in between are sent
@@ -37,7 +41,7 @@ public final class LoadGenerator: Sendable {
 
     /// Creates a generator; ``run()`` starts it.
     /// - Parameters:
-    ///   - rate: Target calls per second (0 or less sends nothing).
+    ///   - rate: Target calls per second; outside ``rates`` (e.g. 0) nothing is sent.
     ///   - paused: Start paused.
     ///   - maxInFlight: The most calls in flight at once.
     ///   - sleep: Waits until an instant; throws when cancelled. krpc-top passes a timer on the channel's
@@ -104,7 +108,7 @@ public final class LoadGenerator: Sendable {
                     anchor = self.now()
                     sent = 0
                 }
-                guard !paused, rate > 0, rate.isFinite else {
+                guard !paused, Self.rates.contains(rate) else {
                     do { try await self.sleep(self.now() + maxSleep) } catch { break }
                     continue
                 }

@@ -1,0 +1,25 @@
+import KRPCTestSupport
+import Testing
+
+/// krpc-bench's argument checks: a bad option ends the process with a message naming it, never a trap.
+@Suite("krpc-bench: command line")
+struct BenchCommandLineTests {
+    @Test(
+        "a bad option exits 64 with a message naming it",
+        arguments: [
+            (["--duration", "1e30"], "--duration must be 0...31536000 seconds"),
+            (["--duration", "0"], "--duration must be > 0"),
+            (["--warmup", "1e30"], "--warmup must be 0...31536000 seconds"),
+            (["--deadline", "inf"], "--deadline must be 0...31536000 seconds"),
+            (["--concurrency", "0"], "--concurrency must be >= 1"),
+        ]
+    )
+    func badOption(arguments: [String], expected: String) async throws {
+        let process = try ChildProcess(
+            Binaries.path("krpc-bench"), ["--target", "127.0.0.1:1"] + arguments,
+            environment: ["SWIFT_BACKTRACE": "enable=no"])
+        #expect(try await process.waitForExit(timeout: .seconds(20)))
+        #expect(process.exitCode == 64, "\(process.log())")
+        #expect(process.log().contains(expected), "\(process.log())")
+    }
+}
