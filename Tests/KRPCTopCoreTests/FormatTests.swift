@@ -15,6 +15,7 @@ struct FormatTests {
     @Test("rates fit 5 cells", arguments: [
         (0.0, "0"), (0.04, "0.0"), (0.5, "0.5"), (9.96, "10"), (49.8, "49.8"), (50, "50"), (149.2, "149"),
         (999.4, "999"), (1234, "1.2k"), (56_789, "56k"), (2_500_000, "2.5M"), (-1, "0"), (.nan, "0"),
+        (123_456_789, "123M"), (2.5e9, "2.5G"), (1e18, "999G"), (1e300, "999G"), (.infinity, "0"),
     ])
     func rate(r: Double, text: String) {
         #expect(Format.rate(r) == text)
@@ -39,6 +40,7 @@ struct FormatTests {
         #expect(Format.percent(0.001) == "0.1%")  // never "0.0%" for a non-zero rate
         #expect(Format.percent(12.34) == "12%")
         #expect(Format.percent(100) == "100%")
+        #expect(Format.percent(1e300) == "100%")  // a computed share past 100 % prints, not traps
         #expect(Format.age(.milliseconds(4200)) == "4.2s")
         #expect(Format.age(.seconds(42)) == "42s")
         #expect(Format.age(.seconds(754)) == "12m")

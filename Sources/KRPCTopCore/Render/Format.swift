@@ -14,9 +14,11 @@ enum Format {
         }
     }
 
-    /// A rate in at most 5 cells: `0.5`, `49.8`, `150`, `1.2k`, `12k`, `1.2M`.
+    /// A rate in at most 5 cells: `0.5`, `49.8`, `150`, `1.2k`, `12k`, `1.2M`, `1.2G`; past `999G`, `999G`.
     static func rate(_ r: Double) -> String {
         guard r.isFinite, r > 0 else { return "0" }
+        // Rates come from Redis counters anyone can write: a huge one must print, not trap in Int(_:).
+        let r = min(r, 1e12)
         let tenths = Int((r * 10).rounded())
         if tenths < 1000 { return tenths % 10 == 0 && tenths >= 100 ? "\(tenths / 10)" : Self.tenths(tenths) }
         let whole = Int(r.rounded())
@@ -25,7 +27,9 @@ enum Format {
         case ..<10_000: return Self.tenths(whole / 100) + "k"
         case ..<1_000_000: return "\(whole / 1000)k"
         case ..<10_000_000: return Self.tenths(whole / 100_000) + "M"
-        default: return "\(min(whole / 1_000_000, 99_999))M"
+        case ..<1_000_000_000: return "\(whole / 1_000_000)M"
+        case ..<10_000_000_000: return Self.tenths(whole / 100_000_000) + "G"
+        default: return "\(min(whole / 1_000_000_000, 999))G"
         }
     }
 
@@ -45,9 +49,10 @@ enum Format {
 
     /// A percentage in at most 4 cells: `0.0%`, `0.3%`, `12%`, `100%`; `-` when unknown. A non-zero value
     /// never prints as `0.0%`.
-    static func percent(_ p: Double?) -> String {
-        guard let p, p.isFinite else { return "-" }
-        if p <= 0 { return "0.0%" }
+    static func percent(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "-" }
+        if value <= 0 { return "0.0%" }
+        let p = min(value, 100)
         let tenths = max(1, Int((p * 10).rounded()))
         if tenths < 100 { return Self.tenths(tenths) + "%" }
         return "\(min(100, Int(p.rounded())))%"
