@@ -80,11 +80,14 @@ struct KRPCBenchCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard self.concurrency >= 1 else { throw ValidationError("--concurrency must be >= 1") }
+        guard (1...100_000).contains(self.concurrency) else { throw ValidationError("--concurrency must be 1...100000") }
         guard try Self.seconds(self.duration, "--duration") > .zero else { throw ValidationError("--duration must be > 0") }
-        guard self.payload >= 0 else { throw ValidationError("--payload must be >= 0") }
+        // Past the servers' 4 MiB frame limit every call fails anyway; a typo must not allocate terabytes.
+        guard (0...16 * 1024 * 1024).contains(self.payload) else {
+            throw ValidationError("--payload must be 0...16777216 bytes, got \(self.payload)")
+        }
         _ = try Self.seconds(self.warmup, "--warmup")
-        guard self.connections >= 1 else { throw ValidationError("--connections must be >= 1") }
+        guard (1...1024).contains(self.connections) else { throw ValidationError("--connections must be 1...1024") }
         guard try Self.seconds(self.deadline, "--deadline") > .zero else { throw ValidationError("--deadline must be > 0") }
         guard self.flushEvery >= 1 else { throw ValidationError("--flush-every must be >= 1") }
         switch (self.target, self.zk) {

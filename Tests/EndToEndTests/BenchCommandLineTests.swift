@@ -11,7 +11,9 @@ struct BenchCommandLineTests {
             (["--duration", "0"], "--duration must be > 0"),
             (["--warmup", "1e30"], "--warmup must be 0...31536000 seconds"),
             (["--deadline", "inf"], "--deadline must be 0...31536000 seconds"),
-            (["--concurrency", "0"], "--concurrency must be >= 1"),
+            (["--concurrency", "0"], "--concurrency must be 1...100000"),
+            (["--connections", "100000"], "--connections must be 1...1024"),
+            (["--payload", "1000000000000"], "--payload must be 0...16777216 bytes"),
         ]
     )
     func badOption(arguments: [String], expected: String) async throws {
