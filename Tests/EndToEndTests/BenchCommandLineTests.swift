@@ -1,4 +1,3 @@
-import KRPCTestSupport
 import Testing
 
 /// krpc-bench's argument checks: a bad option ends the process with a message naming it, never a trap.
@@ -17,11 +16,8 @@ struct BenchCommandLineTests {
         ]
     )
     func badOption(arguments: [String], expected: String) async throws {
-        let process = try ChildProcess(
-            Binaries.path("krpc-bench"), ["--target", "127.0.0.1:1"] + arguments,
-            environment: ["SWIFT_BACKTRACE": "enable=no"])
-        #expect(try await process.waitForExit(timeout: .seconds(20)))
-        #expect(process.exitCode == 64, "\(process.log())")
-        #expect(process.log().contains(expected), "\(process.log())")
+        let (code, output) = try await runToExit("krpc-bench", ["--target", "127.0.0.1:1"] + arguments)
+        #expect(code == 64, "\(output)")
+        #expect(output.contains(expected), "\(output)")
     }
 }

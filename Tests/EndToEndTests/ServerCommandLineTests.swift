@@ -34,7 +34,7 @@ struct ServerCommandLineTests {
         ]
     )
     func badCommandLine(arguments: [String], expected: String) async throws {
-        let (code, output) = try await runServerToExit(arguments)
+        let (code, output) = try await runToExit("krpc-server", arguments)
         let exitCode = try #require(code, "krpc-server \(arguments) was killed by a signal: \(output)")
         #expect(exitCode != 0, "krpc-server \(arguments) exited 0: \(output)")
         #expect(output.contains(expected), "output of krpc-server \(arguments) lacks '\(expected)': \(output)")
@@ -44,7 +44,7 @@ struct ServerCommandLineTests {
     @Test("a port already in use is a clear error, not a crash")
     func portInUse() async throws {
         let first = try await ServerProcess.start(["--no-registry", "--no-redis"])
-        let (code, output) = try await runServerToExit([
+        let (code, output) = try await runToExit("krpc-server", [
             "--port", "\(first.address.port)", "--no-registry", "--no-redis",
         ])
         #expect(code == 1, "exit code \(String(describing: code)): \(output)")

@@ -106,17 +106,18 @@ final class ServerProcess: Sendable {
     }
 }
 
-/// Runs `krpc-server` with `arguments` to completion (for argument errors).
+/// Runs one of the project's binaries (`krpc-server`, `krpc-top`, `krpc-bench`) with `arguments` to completion
+/// (for argument errors).
 /// - Returns: its exit code (nil when killed by a signal) and its output.
-func runServerToExit(_ arguments: [String], timeout: Duration = .seconds(20)) async throws -> (Int32?, String) {
+func runToExit(_ binary: String, _ arguments: [String], timeout: Duration = .seconds(20)) async throws -> (Int32?, String) {
     let process = try ChildProcess(
-        Binaries.path("krpc-server"),
+        Binaries.path(binary),
         arguments,
         environment: ["SWIFT_BACKTRACE": "enable=no"]
     )
     guard try await process.waitForExit(timeout: timeout) else {
         process.terminate(grace: .milliseconds(100))
-        throw TestEnvironmentError(message: "krpc-server \(arguments) still running after \(timeout)")
+        throw TestEnvironmentError(message: "\(binary) \(arguments) still running after \(timeout)")
     }
     return (process.exitCode, process.log())
 }

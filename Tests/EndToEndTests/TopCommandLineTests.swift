@@ -1,4 +1,3 @@
-import KRPCTestSupport
 import Testing
 
 /// krpc-top's argument checks: a bad option ends the process with a message naming it, before any terminal
@@ -18,11 +17,8 @@ struct TopCommandLineTests {
         ]
     )
     func badOption(arguments: [String], expected: String) async throws {
-        let process = try ChildProcess(
-            Binaries.path("krpc-top"), ["--nodes", "127.0.0.1:1", "--no-redis", "--once"] + arguments,
-            environment: ["SWIFT_BACKTRACE": "enable=no"])
-        #expect(try await process.waitForExit(timeout: .seconds(20)))
-        #expect(process.exitCode == 64, "\(process.log())")
-        #expect(process.log().contains(expected), "\(process.log())")
+        let (code, output) = try await runToExit("krpc-top", ["--nodes", "127.0.0.1:1", "--no-redis", "--once"] + arguments)
+        #expect(code == 64, "\(output)")
+        #expect(output.contains(expected), "\(output)")
     }
 }

@@ -54,7 +54,7 @@ public struct FaultParseError: Error, Hashable, Sendable, CustomStringConvertibl
     /// The value as read.
     public var value: String
     public var description: String {
-        "invalid fault value '\(self.value)' (expected error, timeout, delay:<ms up to 86400000> or error-rate:<0..1>)"
+        "invalid fault value '\(self.value)' (expected error, timeout, delay:<ms up to \(Fault.maximumDelayMilliseconds)> or error-rate:<0..1>)"
     }
 }
 
