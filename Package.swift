@@ -178,6 +178,7 @@ let package = Package(
             dependencies: [
                 "KRPC", "KRPCPolicy", "KRPCWire", "KRPCTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -35,6 +35,13 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         self.out = context.channel.allocator.buffer(capacity: 16 * 1024)
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // Break the handler <-> context cycle, which would keep every closed connection's handler
+        // and output buffer alive.
+        self.context = nil
+        self.out = ByteBuffer()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         self.closed = true
         var error = self.closeError ?? KRPCError(code: .unavailable, message: "connection to \(self.core.address) closed")

@@ -48,6 +48,7 @@ public final class KRPCServer: Sendable {
     private let table: MethodTable
     private let state = Mutex(State())
     private let startedAt = ContinuousClock.now
+    private let liveHandlers = LiveObjectCounter()
 
     /// Creates a server for `services`; nothing is bound before ``run()``.
     ///
@@ -89,6 +90,10 @@ public final class KRPCServer: Sendable {
     /// The `Service.Method` keys this server serves (for registering them).
     public var serviceKeys: [ServiceKey] { self.table.keys }
 
+    /// The connection handlers of this server still in memory: those of open connections, and of
+    /// closed ones not yet freed (which should be none soon after they close).
+    package var liveConnectionHandlers: Int { self.liveHandlers.count }
+
     /// How long the server has been up.
     public var uptime: Duration { ContinuousClock.now - self.startedAt }
 
@@ -127,7 +132,8 @@ public final class KRPCServer: Sendable {
         self.configuration.nodeAddress(port: try await self.listeningAddress().port)
     }
 
-    /// Binds, serves until ``beginGracefulShutdown()``, drains, and returns.
+    /// Binds, serves until ``beginGracefulShutdown()`` or until the calling task is cancelled, drains
+    /// (within ``Configuration/gracePeriod``), and returns.
     ///
     /// - Throws: ``KRPCError`` when the configuration is invalid, the address cannot be bound, or
     ///   the server already ran.
@@ -162,7 +168,13 @@ public final class KRPCServer: Sendable {
         for waiter in waiters { waiter.resume(returning: address) }
         if stopNow { self.beginGracefulShutdown() }
 
-        try? await listener.closeFuture.get()
+        // Cancelling the task that runs the server is a graceful shutdown: the listener closes,
+        // then the drain below (which does not itself react to cancellation) gets its grace period.
+        await withTaskCancellationHandler {
+            try? await listener.closeFuture.get()
+        } onCancel: {
+            self.beginGracefulShutdown()
+        }
         await self.drain()
         self.state.withLock { $0.phase = .stopped }
         self.configuration.logger.info("stopped", metadata: ["krpc.address": "\(address)"])
@@ -244,7 +256,8 @@ public final class KRPCServer: Sendable {
                 logger: configuration.logger,
                 faultSource: configuration.faultSource,
                 counters: configuration.counters,
-                node: configuration.nodeAddress(port: port)
+                node: configuration.nodeAddress(port: port),
+                liveHandlers: self.liveHandlers
             )
         }
         return (listener, address)
@@ -265,38 +278,30 @@ public final class KRPCServer: Sendable {
         }
     }
 
+    /// Asks every connection to drain, and closes those still open after the grace period. Waits
+    /// for all of them to close, on event-loop futures and an event-loop timer: it must keep its
+    /// grace period when the task running the server was cancelled (a `Task.sleep` would end at once).
     private func drain() async {
         let channels = self.state.withLock { Array($0.connections.values) }
-        guard !channels.isEmpty else { return }
+        guard let first = channels.first else { return }
         self.configuration.logger.info("draining", metadata: ["krpc.connections": "\(channels.count)"])
         for channel in channels {
             channel.eventLoop.execute {
                 channel.pipeline.fireUserInboundEventTriggered(ServerDrainEvent())
             }
         }
-        let grace = self.configuration.gracePeriod
         let logger = self.configuration.logger
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for channel in channels {
-                    try? await channel.closeFuture.get()
-                }
+        let loop = first.eventLoop
+        let closeAfterGrace = loop.scheduleTask(in: .nanoseconds(Int64(clamping: self.configuration.gracePeriod.nanoseconds))) {
+            let left = channels.filter(\.isActive)
+            if !left.isEmpty {
+                logger.info("grace period over, closing connections", metadata: ["krpc.connections": "\(left.count)"])
             }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: grace)
-                } catch {
-                    return  // every connection closed in time
-                }
-                let left = channels.filter(\.isActive)
-                if !left.isEmpty {
-                    logger.info("grace period over, closing connections", metadata: ["krpc.connections": "\(left.count)"])
-                }
-                for channel in left { channel.close(mode: .all, promise: nil) }
-            }
-            await group.next()
-            group.cancelAll()
+            for channel in left { channel.close(mode: .all, promise: nil) }
         }
+        let allClosed = EventLoopFuture.andAllComplete(channels.map(\.closeFuture), on: loop)
+        try? await allClosed.get()
+        closeAfterGrace.cancel()
     }
 }
 
