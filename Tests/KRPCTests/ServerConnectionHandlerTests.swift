@@ -221,6 +221,58 @@ struct ServerConnectionHandlerTests {
         #expect(!h.channel.isActive)
     }
 
+    // MARK: The wire contract (FrameFormat.swift), point by point
+
+    @Test("an unknown frame kind is a connection error: GOAWAY protocol error")
+    func unknownKind() throws {
+        let h = try Harness()
+        // length 8: magic, version, header_len 4, header {kind: 4, request_id: 1}
+        try h.send(ByteBuffer(bytes: [0, 0, 0, 8, 0x6B, 0x72, 0x01, 0x04, 0x08, 0x04, 0x10, 0x01]))
+        let frames = try h.frames()
+        #expect(frames.map(\.header.kind) == [.goaway])
+        #expect(frames.first?.header.status == KRPCError.Code.protocolError.rawValue)
+        #expect(frames.first?.header.message.contains("unknown frame kind 4") == true)
+        #expect(!h.channel.isActive)
+    }
+
+    @Test("a REQUEST reusing the id of a call in flight is a connection error; reusing an answered id is fine")
+    func idReuse() throws {
+        let h = try Harness()
+        try h.send(try Requests.echoFrame(id: 1), try Requests.echoFrame(id: 1))
+        #expect(try h.frames().map(\.header.requestID) == [1, 1])
+        try h.send(try Self.test("Gate", id: 2), try Self.test("Gate", id: 2))
+        let frames = try h.frames()
+        #expect(frames.map(\.header.kind) == [.goaway])
+        #expect(frames.first?.header.message == "request id 2 is already in flight")
+        #expect(!h.channel.isActive)
+    }
+
+    @Test("an answer written before the CANCEL was read still arrives; a CANCEL for an id not in flight is ignored")
+    func lateAnswerAndStrayCancel() throws {
+        let h = try Harness()
+        // Echo answers at once: its RESPONSE is written before the CANCEL behind it is read. The
+        // CANCEL carries fields a CANCEL does not use, and a payload: ignored too.
+        var cancel = FrameHeader(kind: .cancel, requestID: 1)
+        cancel.service = "Echo"
+        try h.send(try Requests.echoFrame(id: 1), Self.frame(cancel, payload: [1, 2, 3]))
+        let frames = try h.frames()
+        #expect(frames.map(\.header.requestID) == [1])
+        #expect(frames.first?.header.status == 0)
+        try h.send(Self.frame(FrameHeader(kind: .cancel, requestID: 99)))
+        #expect(try h.frames().isEmpty)
+        #expect(h.channel.isActive)
+    }
+
+    @Test("an empty service or method fails that call only", arguments: [("", "Echo", KRPCError.Code.unknownService), ("Echo", "", .unknownMethod)])
+    func emptyNames(service: String, method: String, code: KRPCError.Code) throws {
+        let h = try Harness()
+        try h.send(Self.frame(.request(id: 5, service: service, method: method, deadlineMilliseconds: 0)))
+        let frames = try h.frames()
+        #expect(frames.map(\.header.requestID) == [5])
+        #expect(frames.first?.header.status == code.rawValue)
+        #expect(h.channel.isActive)
+    }
+
     @Test("the handler is freed once its channel closes")
     func freedAfterClose() throws {
         let h = try Harness()
