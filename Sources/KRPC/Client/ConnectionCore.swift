@@ -78,11 +78,7 @@ final class ConnectionCore {
 
     // MARK: Calls
 
-    func start(_ request: Request, continuation: Continuation, task: CurrentTaskRef?) {
-        if let task, task.isCancelled {
-            continuation.resume(returning: .failure(.cancelled("\(request.service).\(request.method)")))
-            return
-        }
+    func start(_ request: Request, continuation: Continuation) {
         let now = NIODeadline.now().uptimeNanoseconds
         if request.deadline <= now {
             continuation.resume(returning: .failure(self.deadlineError(request.service, request.method, request.timeout)))
