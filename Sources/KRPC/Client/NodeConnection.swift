@@ -220,7 +220,7 @@ public final class NodeConnection: KRPCCaller, Sendable {
     }
 
     /// Calls with a payload in a `ByteBuffer` (copied into the frame).
-    public func call(
+    package func call(
         service: String,
         method: String,
         payload: ByteBuffer,

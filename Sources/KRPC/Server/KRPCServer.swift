@@ -79,8 +79,9 @@ public final class KRPCServer: Sendable {
         statsBox.server.withLock { $0 = WeakServer(self) }
     }
 
-    /// The address the server listens on, once it does; `nil` before and after.
-    public var boundAddress: NodeAddress? {
+    /// The address the server listens on, once it does; `nil` before and after. (Users wait with
+    /// ``listeningAddress()``.)
+    package var boundAddress: NodeAddress? {
         self.state.withLock { state in
             if case .running(_, let address) = state.phase { return address }
             return nil
@@ -95,7 +96,7 @@ public final class KRPCServer: Sendable {
     package var liveConnectionHandlers: Int { self.liveHandlers.count }
 
     /// How long the server has been up.
-    public var uptime: Duration { ContinuousClock.now - self.startedAt }
+    package var uptime: Duration { ContinuousClock.now - self.startedAt }
 
     /// Waits until the server listens and returns its address (with the real port when the
     /// configuration asked for port 0).
