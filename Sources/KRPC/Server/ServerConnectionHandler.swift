@@ -32,7 +32,8 @@ struct ServerDrainEvent: Sendable {}
 /// what it answers. Each request runs in its own task (`Task.immediate` pinned to this event loop):
 /// a handler that does not suspend runs to completion inside `channelRead`, with no thread hop; one
 /// that suspends costs no thread. Responses go into one batch buffer. Deadlines and the idle check
-/// share one timer per connection (``ConnectionTimer``).
+/// share one timer per connection (``ConnectionTimer``). A method declared non-suspending
+/// (``KRPCMethod/unaryNonSuspending(_:request:handler:)``) is called right here, without a task.
 final class ServerConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -261,6 +262,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             peer: self.peer,
             logger: self.logger
         )
+        if delayNanoseconds == 0, let invokeNow = entry.call.entry.invokeNow {
+            // Declared non-suspending: answered here, with no task.
+            self.complete(id: id, invokeNow(payload, serverContext))
+            return
+        }
         let invoke = entry.call.entry.invoke
         let task = Task.immediate(executorPreference: self.executor) {
             if delayNanoseconds > 0 {
