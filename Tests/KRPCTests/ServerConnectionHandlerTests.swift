@@ -5,6 +5,7 @@ import KRPCWire
 import Logging
 import NIOCore
 import NIOEmbedded
+import Synchronization
 import Testing
 
 /// The server connection handler on an `EmbeddedChannel`: deadlines, idle close and flushes driven
@@ -72,6 +73,13 @@ struct ServerConnectionHandlerTests {
             self.loop.advanceTime(by: .nanoseconds(Int64(duration.components.seconds) * 1_000_000_000
                 + duration.components.attoseconds / 1_000_000_000))
         }
+    }
+
+    /// Set once, read by the test.
+    final class Flag: Sendable {
+        private let state = Mutex(false)
+        var value: Bool { self.state.withLock { $0 } }
+        func set() { self.state.withLock { $0 = true } }
     }
 
     static func frame(_ header: FrameHeader, payload: [UInt8] = []) -> ByteBuffer {
@@ -151,6 +159,44 @@ struct ServerConnectionHandlerTests {
         #expect(frames.first?.header.status == 0)
         #expect(frames.last?.header.status == KRPCError.Code.unavailable.rawValue)
         #expect(!h.channel.isActive)
+    }
+
+    @Test("the server's drain: a call still running when the grace period ends is cut off then, not before")
+    func drainGracePeriodOver() throws {
+        let h = try Harness()
+        try h.send(try Self.test("Hang", id: 1))
+        let closed = Flag()
+        KRPCServer.drain([h.channel], gracePeriod: .seconds(5), timerLoop: h.loop, logger: Logger(label: "test"))
+            .whenComplete { _ in closed.set() }
+        h.loop.run()
+        try h.send(try Requests.echoFrame(id: 2))
+        #expect(try h.frames().map(\.header.status) == [KRPCError.Code.unavailable.rawValue])
+        h.advance(.milliseconds(4_999))
+        #expect(h.channel.isActive)
+        #expect(!closed.value)
+        h.advance(.milliseconds(1))
+        #expect(!h.channel.isActive)
+        #expect(closed.value)
+        h.loop.run()
+        #expect(h.probe.cancelled == 1)
+        #expect(try h.frames().isEmpty)  // the cut-off call is not answered
+    }
+
+    @Test("the server's drain: connections whose calls end in time close with GOAWAY before the grace period")
+    func drainInTime() throws {
+        let h = try Harness()
+        try h.send(try Self.test("Gate", id: 1))
+        let closed = Flag()
+        KRPCServer.drain([h.channel], gracePeriod: .seconds(5), timerLoop: h.loop, logger: Logger(label: "test"))
+            .whenComplete { _ in closed.set() }
+        h.loop.run()
+        h.advance(.seconds(1))
+        h.probe.openGate()
+        h.loop.run()
+        #expect(try h.frames().map(\.header.kind) == [.response, .goaway])
+        #expect(closed.value)
+        h.advance(.seconds(10))
+        #expect(h.probe.cancelled == 0)
     }
 
     @Test("flush batching: a read of 5 requests is written in flushes of 2, 2 and 1 (flushEvery 2)")

@@ -21,7 +21,7 @@ import Synchronization
 /// let address = try await server.listeningAddress()        // 127.0.0.1:<free port>
 /// // ...
 /// server.beginGracefulShutdown()                           // stop accepting, drain, close
-/// try await serving.value
+/// try await serving.value                                  // (cancelling `serving` does the same)
 /// ```
 public final class KRPCServer: Sendable {
     private enum Phase {
@@ -279,30 +279,46 @@ public final class KRPCServer: Sendable {
         }
     }
 
-    /// Asks every connection to drain, and closes those still open after the grace period. Waits
-    /// for all of them to close, on event-loop futures and an event-loop timer: it must keep its
-    /// grace period when the task running the server was cancelled (a `Task.sleep` would end at once).
+    /// Drains every connection within the grace period and waits until all are closed. It waits on
+    /// event-loop futures and an event-loop timer: it must keep its grace period when the task
+    /// running the server was cancelled (a `Task.sleep` would end at once).
     private func drain() async {
         let channels = self.state.withLock { Array($0.connections.values) }
         guard let first = channels.first else { return }
         self.configuration.logger.info("draining", metadata: ["krpc.connections": "\(channels.count)"])
+        let allClosed = Self.drain(
+            channels,
+            gracePeriod: self.configuration.gracePeriod,
+            timerLoop: first.eventLoop,
+            logger: self.configuration.logger
+        )
+        try? await allClosed.get()
+    }
+
+    /// Asks every connection in `channels` to drain (each closes once its calls are answered), and
+    /// closes those still open after `gracePeriod`, timed on `timerLoop`. The future completes once
+    /// all are closed.
+    static func drain(
+        _ channels: [any Channel],
+        gracePeriod: Duration,
+        timerLoop: any EventLoop,
+        logger: Logger
+    ) -> EventLoopFuture<Void> {
         for channel in channels {
             channel.eventLoop.execute {
                 channel.pipeline.fireUserInboundEventTriggered(ServerDrainEvent())
             }
         }
-        let logger = self.configuration.logger
-        let loop = first.eventLoop
-        let closeAfterGrace = loop.scheduleTask(in: .nanoseconds(Int64(clamping: self.configuration.gracePeriod.nanoseconds))) {
+        let closeAfterGrace = timerLoop.scheduleTask(in: .nanoseconds(Int64(clamping: gracePeriod.nanoseconds))) {
             let left = channels.filter(\.isActive)
             if !left.isEmpty {
                 logger.info("grace period over, closing connections", metadata: ["krpc.connections": "\(left.count)"])
             }
             for channel in left { channel.close(mode: .all, promise: nil) }
         }
-        let allClosed = EventLoopFuture.andAllComplete(channels.map(\.closeFuture), on: loop)
-        try? await allClosed.get()
-        closeAfterGrace.cancel()
+        let allClosed = EventLoopFuture.andAllComplete(channels.map(\.closeFuture), on: timerLoop)
+        allClosed.whenComplete { _ in closeAfterGrace.cancel() }
+        return allClosed
     }
 }
 
