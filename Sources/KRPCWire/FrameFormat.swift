@@ -44,13 +44,13 @@
 /// |---|---|---|---|---|---|
 /// | REQUEST (0) | ≠ 0, unique among the client's calls in flight | required | remaining ms, 0 = none | – | request message |
 /// | RESPONSE (1) | the request's | – | – | status 0 = ok, else error code + message | response message when ok, else empty |
-/// | CANCEL (2) | the request's | – | – | – | empty (ignored); the server stops the call, see "Cancelling" |
+/// | CANCEL (2) | the request's | – | – | – | empty (ignored); the server stops the call, see "Request ids and cancelling" |
 /// | GOAWAY (3) | 0 | – | – | why the server closes the connection | empty |
 ///
 /// Status codes (`KRPCError.Code` in the `KRPC` module): 0 ok, 1 cancelled, 2 unknown,
-/// 3 invalid request (payload does not parse, bad header), 4 deadline exceeded, 5 unknown
-/// service, 6 unknown method, 8 overloaded, 13 internal, 14 unavailable, 15 protocol error
-/// (bad framing), 16 frame too large. Receivers keep unknown codes as they are.
+/// 3 invalid request (the payload does not parse, or the handler refused it), 4 deadline
+/// exceeded, 5 unknown service, 6 unknown method, 8 overloaded, 13 internal, 14 unavailable,
+/// 15 protocol error (bad framing), 16 frame too large. Receivers keep unknown codes as they are.
 ///
 /// ## Request ids and cancelling
 ///
@@ -90,7 +90,8 @@
 ///
 /// A server shutting down answers new requests with status 14 and, once every call in flight is
 /// answered, sends GOAWAY with status 14 (unavailable) and closes: after that GOAWAY no call was
-/// lost. A client that reads GOAWAY makes no new call on the connection.
+/// lost. When its grace period ends first, it closes without GOAWAY, and the calls still in flight
+/// are not answered. A client that reads GOAWAY makes no new call on the connection.
 ///
 /// ## Example
 ///
