@@ -148,7 +148,7 @@ public final class ZooKeeperRegistry: ServiceRegistry, Service {
     /// The configuration the registry was created with.
     public let configuration: Configuration
     /// The znode layout.
-    public let layout: RegistryLayout
+    package let layout: RegistryLayout
     let logger: Logger
     let shared = Mutex(State())
     let gate = AsyncGate()
