@@ -344,6 +344,31 @@ struct ChannelTests {
         }
     }
 
+    @Test("run() ending ends the hedged attempts it owns: a call on hanging nodes fails at once, nothing left in flight")
+    func runEndEndsHedgedAttempts() async throws {
+        try await TestCluster.with(nodes: 2) { cluster in
+            for address in cluster.addresses { cluster.setFault(.timeout, on: address) }
+            var configuration = KRPCChannel.Configuration()
+            configuration.hedging = HedgingPolicy(delay: .milliseconds(20))
+            let channel = KRPCChannel(key: cluster.key, registry: cluster.registry, configuration: configuration, seed: 7)
+            let running = Task { await channel.run() }
+            try await waitUntil("both nodes known") { channel.snapshot().nodes.count == 2 }
+            let call = Task { try await login(channel, deadline: .seconds(60)) }
+            try await waitUntil("the call to hedge onto the second node") {
+                channel.snapshot().nodes.allSatisfy { $0.inFlight == 1 }
+            }
+            running.cancel()
+            await running.value
+            // run() returned: every attempt it owned has ended and reported.
+            #expect(channel.snapshot().nodes.allSatisfy { $0.inFlight == 0 })
+            let started = ContinuousClock.now
+            await #expect(throws: KRPCError.self) {
+                try await withTimeout(.seconds(20), "the hedged call after run() ended") { try await call.value }
+            }
+            #expect(ContinuousClock.now - started < .seconds(20))
+        }
+    }
+
     @Test("events(): a subscriber's stream finishes when run() ends; one asked for after that is finished at once")
     func eventsFinishWithRun() async throws {
         try await TestCluster.with(nodes: 1) { cluster in
