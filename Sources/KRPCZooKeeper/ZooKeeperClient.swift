@@ -157,8 +157,9 @@ package final class ZooKeeperClient: Sendable {
 
     /// Session changes and fired watches: the current session state first, then every event.
     ///
-    /// Each call returns a new stream; every stream sees every event. The stream finishes when the client
-    /// is closed. Cancelling the iterating task unsubscribes.
+    /// Each call returns a new stream; every stream sees every event (keeping the newest 4,096 when its consumer
+    /// lags). The stream finishes when the client is closed; one asked for after that yields
+    /// `.session(.closed)` and finishes. Cancelling the iterating task unsubscribes.
     package func events() -> AsyncStream<ZooKeeperEvent> { self.hub.subscribe() }
 
     /// Waits until the session is connected.

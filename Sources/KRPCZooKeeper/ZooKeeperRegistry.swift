@@ -265,8 +265,8 @@ public final class ZooKeeperRegistry: ServiceRegistry, Service {
         return client?.negotiatedSessionTimeout
     }
 
-    /// The current state first, then every change. Finishes when the registry is closed (at once when it was
-    /// closed already, after its last state).
+    /// The current state first, then every change (the newest 16 kept when the consumer lags). Finishes when the
+    /// registry is closed (at once when it was closed already, after its last state).
     public func stateUpdates() -> AsyncStream<RegistryState> {
         // Subscribed under our lock: the current state is ordered before every later change.
         let stream = self.shared.withLock { state in

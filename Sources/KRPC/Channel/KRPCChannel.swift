@@ -16,10 +16,12 @@ import Synchronization
 ///
 /// ```swift
 /// let channel = KRPCChannel(key: ServiceKey(service: "UserServiceRpc", method: "Login"), registry: registry)
-/// let runner = Task { await channel.run() }
-/// let reply = try await UserServiceClient(channel).login(name: "zhangsan", pwd: "123456")
-/// let snapshot = channel.snapshot()        // what the dashboard shows
-/// runner.cancel()
+/// try await withThrowingDiscardingTaskGroup { group in
+///     group.addTask { await channel.run() }   // owns the channel's background work
+///     let reply = try await UserServiceClient(channel).login(name: "zhangsan", pwd: "123456")
+///     let snapshot = channel.snapshot()       // what the dashboard shows
+///     group.cancelAll()
+/// }
 /// ```
 public final class KRPCChannel: KRPCCaller, Sendable {
     /// The service method whose members this channel calls.
