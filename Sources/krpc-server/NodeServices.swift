@@ -168,7 +168,7 @@ struct CallCounterService: Service {
                 }
                 self.tally.handOver(node: node)
                 do throws(RedisError) {
-                    try await counter.flush()
+                    try await counter.flushOrCheckMarker()
                 } catch {
                     // The client logs the connection going down once; counts stay in memory until it is back.
                     self.logger.debug(
@@ -189,6 +189,7 @@ struct CallCounterService: Service {
                 "krpc.flushed_calls": "\(statistics.flushedCalls)",
                 "krpc.flushed_errors": "\(statistics.flushedErrors)",
                 "krpc.lost_calls": "\(statistics.waitingCalls + statistics.droppedCalls)",
+                "krpc.restored_calls": "\(statistics.restoredCalls)",
             ]
         )
     }
