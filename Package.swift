@@ -94,11 +94,23 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The node's parts (krpc-server's lifecycle services, the demo Login, the call tally), in a library
+        // so that the executable only parses its command line and wires them.
+        .target(
+            name: "KRPCServices",
+            dependencies: [
+                "KRPC", "KRPCPolicy", "KRPCWire", "KRPCRedis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: 6. Executables: argument parsing and wiring only
         .executableTarget(
             name: "krpc-server",
             dependencies: [
-                "KRPC", "KRPCZooKeeper", "KRPCRedis",
+                "KRPC", "KRPCZooKeeper", "KRPCRedis", "KRPCServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,5 +1,5 @@
-import KRPC
-import KRPCWire
+package import KRPC
+package import KRPCWire
 import Logging
 
 /// The demo `UserServiceRpc.Login`: logs each call as the seed's server does and accepts every login.
@@ -12,10 +12,14 @@ import Logging
 /// Both lines are at info. The password is written in clear only when the server logs at the demo
 /// level (`--log-level demo`, which is swift-log's `trace`); at every other level it is masked, with a
 /// fixed-width mask that does not give away its length.
-struct DemoUserService: UserServiceRpcProvider {
-    static let mask = "******"
+package struct DemoUserService: UserServiceRpcProvider {
+    /// What replaces the password below the demo level.
+    package static let mask = "******"
 
-    func login(_ request: LoginRequest, context: KRPCServerContext) async throws -> LoginResponse {
+    /// Creates the service.
+    package init() {}
+
+    package func login(_ request: LoginRequest, context: KRPCServerContext) async throws -> LoginResponse {
         let logger = context.logger
         logger.info("doing local service: Login")
         let password = logger.logLevel <= .trace ? request.pwd : Self.mask
