@@ -196,6 +196,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "KRPCServicesTests",
+            dependencies: [
+                "KRPCServices", "KRPC", "KRPCWire", "KRPCTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "KRPCZooKeeperTests",
             dependencies: ["KRPCZooKeeper", "KRPC", "KRPCTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings

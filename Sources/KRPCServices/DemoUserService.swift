@@ -9,9 +9,10 @@ import Logging
 /// name: zhangsan pwd: ******
 /// ```
 ///
-/// Both lines are at info. The password is written in clear only when the server logs at the demo
-/// level (`--log-level demo`, which is swift-log's `trace`); at every other level it is masked, with a
-/// fixed-width mask that does not give away its length.
+/// Both lines are per call, so at debug: a busy server at the default level (info) writes none. At the
+/// demo level (`--log-level demo`, which is swift-log's `trace`) they appear with the password in clear,
+/// as the seed prints them; at debug with a fixed-width mask that does not give away its length. The
+/// name and password come from the caller and are cut to a log-sized length (``LogText``).
 package struct DemoUserService: UserServiceRpcProvider {
     /// What replaces the password below the demo level.
     package static let mask = "******"
@@ -21,9 +22,11 @@ package struct DemoUserService: UserServiceRpcProvider {
 
     package func login(_ request: LoginRequest, context: KRPCServerContext) async throws -> LoginResponse {
         let logger = context.logger
-        logger.info("doing local service: Login")
-        let password = logger.logLevel <= .trace ? request.pwd : Self.mask
-        logger.info("name: \(request.name) pwd: \(password)")
+        if logger.logLevel <= .debug {
+            logger.debug("doing local service: Login")
+            let password = logger.logLevel <= .trace ? LogText.cut(request.pwd) : Self.mask
+            logger.debug("name: \(LogText.cut(request.name)) pwd: \(password)")
+        }
         var response = LoginResponse()
         response.success = true
         response.errcode = 0
