@@ -139,6 +139,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            // The C=1 floor experiment: a patch applied by hand, not part of the build (README, Performance).
+            exclude: ["c1-floor-experiment.patch"],
             swiftSettings: strictSettings
         ),
 
