@@ -146,6 +146,50 @@ struct RedisCallCounterTests {
         }
     }
 
+    @Test("the shutdown message says why counts were lost: Redis refused the flush (here: a marker of the wrong type)")
+    func shutdownRefused() async throws {
+        let key = RedisTest.uniqueKey()
+        let node = RedisTest.uniqueNode()
+        let capture = LogCapture()
+        try await RedisTest.withClient(try RedisTest.sharedConfiguration()) { client in
+            let counter = RedisCallCounter(
+                client: client,
+                configuration: .init(flushInterval: .seconds(3600), shutdownFlushTimeout: .milliseconds(200)),
+                logger: capture.logger()
+            )
+            _ = try await client.send("SET", counter.marker, "not-a-hash")
+            for _ in 0..<4 { counter.recordCall(key, node: node, failed: false) }
+            counter.beginGracefulShutdown()
+            await counter.run()
+            let lost = capture.entries(.warning, containing: "redis refused the last count flush at shutdown")
+            #expect(lost.count == 1)
+            #expect(lost.first?.metadata["krpc.lost_calls"] == "4")
+            #expect(lost.first?.metadata["redis.reply"]?.contains("WRONGTYPE") == true)
+            #expect(capture.entries(.warning, containing: "unreachable").isEmpty)
+            await RedisTest.delete([counter.marker], using: client)
+        }
+    }
+
+    @Test("the shutdown message says why counts were lost: Redis unreachable")
+    func shutdownUnreachable() async throws {
+        let capture = LogCapture()
+        try await RedisTest.withClient(try RedisTest.fastReconnecting("127.0.0.1:\(TCPProbe.freePort())")) { client in
+            let counter = RedisCallCounter(
+                client: client,
+                configuration: .init(flushInterval: .seconds(3600), shutdownFlushTimeout: .milliseconds(200)),
+                logger: capture.logger()
+            )
+            counter.recordCall(RedisTest.uniqueKey(), node: RedisTest.uniqueNode(), failed: true)
+            counter.beginGracefulShutdown()
+            await counter.run()
+            let lost = capture.entries(.warning, containing: "redis unreachable at shutdown")
+            #expect(lost.count == 1)
+            #expect(lost.first?.metadata["krpc.lost_calls"] == "1")
+            #expect(lost.first?.metadata["krpc.lost_errors"] == "1")
+            #expect(lost.first?.metadata["redis.error"] != nil)
+        }
+    }
+
     @Test("a flush whose reply is lost (it ran in Redis) is sent again and counted once")
     func lostReply() async throws {
         let (host, port) = try TestEnvironment.address(of: .redis)
