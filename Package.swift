@@ -66,7 +66,11 @@ let package = Package(
         // MARK: 4. Adapters over the C libraries
         .target(
             name: "KRPCZooKeeper",
-            dependencies: ["KRPC", "CZooKeeper", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "KRPC", "CZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(

@@ -140,14 +140,19 @@ struct ServerNode {
                 "krpc.fault_injection": "\(configuration.allowFaultInjection)",
             ]
         )
-        let outcome: Result<Void, any Error>
-        do {
-            try await ServiceGroup(configuration: groupConfiguration).run()
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
+        let outcome: Result<Void, any Error> = await withTaskGroup(of: Void.self) { group in
+            // The registry's session outlives the services (the registration service deregisters on shutdown).
+            if let registry = self.registry { group.addTask { await registry.run() } }
+            let outcome: Result<Void, any Error>
+            do {
+                try await ServiceGroup(configuration: groupConfiguration).run()
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+            await self.registry?.close()  // ends registry.run()
+            return outcome
         }
-        await self.registry?.close()
         await redisClient?.shutdown()
         switch outcome {
         case .success:

@@ -19,6 +19,8 @@ struct RegistryHandle: Sendable {
     let usesZooKeeper: Bool
     /// The negotiated session timeout, when known.
     let sessionTimeout: @Sendable () -> Duration?
+    /// Keeps the session (ZooKeeper) until ``close`` ends it; returns at once for a fixed list.
+    let run: @Sendable () async -> Void
     /// Ends the session (ZooKeeper) when krpc-top stops.
     let close: @Sendable () async -> Void
 
@@ -26,7 +28,8 @@ struct RegistryHandle: Sendable {
         switch choice {
         case .fixed(let nodes, let key):
             let registry = InMemoryServiceRegistry(nodes.map { ServiceInstance(address: $0) }, under: key)
-            return RegistryHandle(registry: registry, usesZooKeeper: false, sessionTimeout: { nil }, close: {})
+            return RegistryHandle(
+                registry: registry, usesZooKeeper: false, sessionTimeout: { nil }, run: {}, close: {})
         case .zooKeeper(let servers, let root, let sessionTimeout):
             let registry: ZooKeeperRegistry
             do {
@@ -40,6 +43,7 @@ struct RegistryHandle: Sendable {
             return RegistryHandle(
                 registry: registry, usesZooKeeper: true,
                 sessionTimeout: { registry.negotiatedSessionTimeout },
+                run: { await registry.run() },
                 close: { await registry.close() })
         }
     }
