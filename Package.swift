@@ -85,7 +85,11 @@ let package = Package(
         ),
 
         // MARK: 5. Dashboard core: pure snapshot -> view state -> screen buffer
-        .target(name: "KRPCTopCore", dependencies: ["KRPCPolicy"], swiftSettings: strictSettings),
+        .target(
+            name: "KRPCTopCore",
+            dependencies: ["KRPCPolicy", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: The seed's experiments as code: scenario runner and verdicts (demo-cluster/scenario)
         .target(

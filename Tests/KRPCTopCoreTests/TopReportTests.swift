@@ -65,6 +65,7 @@ struct TopReportTests {
         node.calls = 30
         node.errors = 0
         node.timeouts = 10
+        node.window = Fixtures.window(calls: 30, errors: 0, timeouts: 10, p50: 300, p99: 900)
         let json = try Self.object(Fixtures.snapshot(nodes: [node], events: []))
         let reported = try #require((json["nodes"] as? [[String: Any]])?.first)
         #expect(reported["calls"] as? Int == 30)

@@ -66,7 +66,7 @@ public enum Renderer {
     }
 
     static func hasDetail(_ node: NodeSnapshot) -> Bool {
-        node.fault != nil || (node.state != .healthy && (node.reason != nil || node.nextProbeIn != nil))
+        !node.isDeparted && (node.fault != nil || (node.state != .healthy && (node.reason != nil || node.nextProbeIn != nil)))
     }
 }
 

@@ -82,9 +82,14 @@ public struct ViewState: Sendable, Hashable {
     private func computeRows() -> [NodeSnapshot] {
         guard let snapshot = self.snapshot else { return [] }
         let needle = self.filter.lowercased()
-        let shown = needle.isEmpty
-            ? snapshot.nodes : snapshot.nodes.filter { $0.address.description.lowercased().contains(needle) }
-        return self.sortKey.sorted(shown)
+        func shown(_ nodes: [NodeSnapshot]) -> [NodeSnapshot] {
+            needle.isEmpty ? nodes : nodes.filter { $0.address.description.lowercased().contains(needle) }
+        }
+        // Departed nodes (GONE rows) after the present ones, in the same order; a node listed in both (it
+        // rejoined) shows once, as present.
+        let present = Set(snapshot.nodes.map(\.address))
+        return self.sortKey.sorted(shown(snapshot.nodes))
+            + self.sortKey.sorted(shown(snapshot.departed.filter { !present.contains($0.address) }))
     }
 
     /// The selected node's index in ``rows``.
