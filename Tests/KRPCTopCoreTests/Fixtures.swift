@@ -46,12 +46,15 @@ enum Fixtures {
             window: window(calls: 1190, errors: 1, p50: 450, p99: 3100))
     }
 
-    static func snapshot(nodes: [NodeSnapshot]? = nil, events: [DashboardEvent]? = nil) -> DashboardSnapshot {
+    static func snapshot(
+        nodes: [NodeSnapshot]? = nil, departed: [NodeSnapshot] = [], events: [DashboardEvent]? = nil
+    ) -> DashboardSnapshot {
         DashboardSnapshot(
             service: "UserServiceRpc", method: "Login", balancer: "round-robin", targetRate: 50, achievedRate: 49.8,
             clusterQPS: 149.2, calls: 3500, failures: 2, errorPercent: 0.3, p50Microseconds: 410,
             p99Microseconds: 2900, zookeeper: .connected, zookeeperSessionTimeout: .seconds(4), redis: .connected,
             nodes: nodes ?? [healthy, broken, halfOpen],
+            departed: departed,
             events: events ?? [
                 DashboardEvent(time: t0 + 2, node: a9000, kind: .transition(from: .healthy, to: .broken),
                                reason: "5 consecutive failures: internal 'injected error'"),
