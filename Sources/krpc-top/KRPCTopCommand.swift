@@ -180,15 +180,56 @@ struct KRPCTopCommand: AsyncParsableCommand {
 
     // MARK: --once
 
+    /// Runs for `--duration`, then prints the report; a quit signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) ends the
+    /// wait early and prints the report so far. Either way krpc-top exits within `--duration` + 0.5 s: the last
+    /// Redis read is bounded, the report is printed before the stack shuts down, and a watchdog ends a shutdown
+    /// that hangs (a ZooKeeper or Redis that never answers).
     private func runOnce(_ stack: TopStack, settings: TopSettings, logger: Logger) async throws {
-        let report = await stack.run(deliver: { _ in }) { () -> String? in
-            try? await Task.sleep(for: settings.duration)
-            await stack.poller?.pollOnce()  // the freshest counts and faults for the report
-            return try? TopReport(stack.collector.makeSnapshot()).json()
+        let start = ContinuousClock.now
+        let signals = QuitSignalWaiter.start()
+        logger.info("running until the report", metadata: ["top.duration": "\(settings.duration)"])
+        let signal = await stack.run(deliver: { _ in }) { () -> Int32 in
+            let signal = await Self.firstOf(
+                { try? await Task.sleep(until: start + settings.duration, clock: .continuous); return Int32(0) },
+                { await signals.wait() })
+            if signal == 0, let poller = stack.poller {
+                // The freshest counts and faults for the report, if Redis answers in time.
+                _ = await Self.firstOf(
+                    { await poller.pollOnce(); return true },
+                    { try? await Task.sleep(for: .milliseconds(200)); return false })
+            }
+            let report = (try? TopReport(stack.collector.makeSnapshot()).json()) ?? "{}"
+            print(report)
+            fflush(nil)
+            logger.info("report printed", metadata: ["top.signal": "\(signal)"])
+            let status: Int32 = signal == 0 || signal == SIGINT ? 0 : 128 + signal
+            let budget = max(.milliseconds(50), start + settings.duration + .milliseconds(450) - ContinuousClock.now)
+            Self.startShutdownWatchdog(status: status, after: budget)
+            return signal
         }
-        guard let report else { throw TopError("could not encode the report") }
-        print(report)
-        logger.info("report printed")
+        if signal != 0 && signal != SIGINT { throw ExitCode(128 + signal) }
+    }
+
+    /// The first of two operations to finish; the other keeps running unobserved (both must be harmless to
+    /// leave: a sleep, a read whose result is folded in whenever it comes).
+    static func firstOf<T: Sendable>(
+        _ a: @escaping @Sendable () async -> T, _ b: @escaping @Sendable () async -> T
+    ) async -> T {
+        let (stream, continuation) = AsyncStream.makeStream(of: T.self, bufferingPolicy: .bufferingOldest(1))
+        let first = Task {
+            continuation.yield(await a())
+        }
+        let second = Task {
+            continuation.yield(await b())
+        }
+        var iterator = stream.makeAsyncIterator()
+        let result = await iterator.next()
+        first.cancel()
+        second.cancel()
+        continuation.finish()
+        // Both yield before they end, so a value always comes; `a` again is a safe fallback for the compiler.
+        if let result { return result }
+        return await a()
     }
 
     // MARK: Dashboard
@@ -255,10 +296,12 @@ struct KRPCTopCommand: AsyncParsableCommand {
         }
     }
 
-    /// Exits the process if the shutdown after the UI has closed takes longer than 3 s.
-    static func startShutdownWatchdog(status: Int32) {
+    /// Exits the process if the shutdown after the UI has closed (or the report was printed) takes longer than
+    /// `after` (default 3 s).
+    static func startShutdownWatchdog(status: Int32, after: Duration = .seconds(3)) {
+        let seconds = Double(after.components.seconds) + Double(after.components.attoseconds) / 1e18
         let watchdog = Thread {
-            Thread.sleep(forTimeInterval: 3)
+            Thread.sleep(forTimeInterval: seconds)
             TerminalGuard.disarm()
             Glibc.exit(status)
         }
