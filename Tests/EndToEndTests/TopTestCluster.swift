@@ -116,7 +116,8 @@ final class TopTestCluster: Sendable {
 
     /// The servers' logs, for failure messages.
     func logs() -> String {
-        self.servers.withLock { $0 }.enumerated().map { "--- server \($0.offset) ---\n\($0.element.log())" }.joined(separator: "\n")
+        self.servers.withLock { $0 }.enumerated()
+            .map { "--- server \($0.offset) ---\n\($0.element.log())" }.joined(separator: "\n")
     }
 
     /// Stops every server (SIGTERM: they deregister and drain) and clears their fault keys.

@@ -33,7 +33,9 @@ struct AttemptObserverTests {
                     #expect(own.filter { $0.outcome == .timeout }.count == node.timeouts, "\(node.address)")
                 }
                 #expect(seen.contains { $0.node == erring && $0.outcome == .failure })
-                #expect(seen.contains { $0.node == hanging && $0.outcome == .timeout && $0.latency >= .milliseconds(250) })
+                #expect(seen.contains {
+                    $0.node == hanging && $0.outcome == .timeout && $0.latency >= .milliseconds(250)
+                })
                 #expect(!seen.contains { $0.node == erring && $0.outcome == .success })
             }
         }

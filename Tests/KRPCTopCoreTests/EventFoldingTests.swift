@@ -80,7 +80,8 @@ struct EventFoldingTests {
         }
         let lines = EventFolding.lines(Self.newestFirst(events))
         #expect(lines.count == 3)
-        #expect(lines[0].pattern.count == 3 && lines[0].count == 2)  // zookeeper disconnected → connecting → connected
+        // zookeeper disconnected → connecting → connected, twice
+        #expect(lines[0].pattern.count == 3 && lines[0].count == 2)
         #expect(lines[1].pattern.count == 1 && lines[1].count == 3)  // the same redis event three times
         #expect(lines[2].pattern.map(\.kind) == [.left, .joined] && lines[2].count == 5)
         #expect(lines[2].since == Self.t)
@@ -117,8 +118,10 @@ struct EventFoldingTests {
 
     @Test("one deadline error, one wording")
     func wording() {
-        let client = "5 consecutive failures: deadline-exceeded 'UserServiceRpc.Login on 127.0.0.1:9000 exceeded its deadline of 1000 ms'"
-        let server = "5 consecutive failures: deadline-exceeded 'UserServiceRpc.Login exceeded its deadline of 1000 ms on the server'"
+        let client = "5 consecutive failures: deadline-exceeded "
+            + "'UserServiceRpc.Login on 127.0.0.1:9000 exceeded its deadline of 1000 ms'"
+        let server = "5 consecutive failures: deadline-exceeded "
+            + "'UserServiceRpc.Login exceeded its deadline of 1000 ms on the server'"
         #expect(ReasonWording.canonical(client) == ReasonWording.canonical(server))
         #expect(ReasonWording.canonical(client)
             == "5 consecutive failures: deadline-exceeded 'UserServiceRpc.Login exceeded its deadline of 1000 ms'")

@@ -66,7 +66,8 @@ public enum Renderer {
     }
 
     static func hasDetail(_ node: NodeSnapshot) -> Bool {
-        !node.isDeparted && (node.fault != nil || (node.state != .healthy && (node.reason != nil || node.nextProbeIn != nil)))
+        guard !node.isDeparted else { return false }  // a GONE row is one line, its numbers frozen
+        return node.fault != nil || (node.state != .healthy && (node.reason != nil || node.nextProbeIn != nil))
     }
 }
 
