@@ -155,6 +155,8 @@ struct KRPCTopCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // --once's clock starts here: --duration and its 0.5 s of slack count from the process's first step.
+        let started = ContinuousClock.now
         let settings = try self.settings()
         let environment = ProcessInfo.processInfo.environment
         let logPath = self.logFile ?? LogFile.defaultPath(environment: environment)
@@ -170,7 +172,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
             ])
         let stack = try TopStack(settings: settings, logger: logger)
         if self.once {
-            try await self.runOnce(stack, settings: settings, logger: logger)
+            try await self.runOnce(stack, settings: settings, started: started, logger: logger)
         } else {
             try await self.runDashboard(
                 stack, settings: settings, environment: environment, logFile: logFile,
@@ -184,8 +186,9 @@ struct KRPCTopCommand: AsyncParsableCommand {
     /// wait early and prints the report so far. Either way krpc-top exits within `--duration` + 0.5 s: the last
     /// Redis read is bounded, the report is printed before the stack shuts down, and a watchdog ends a shutdown
     /// that hangs (a ZooKeeper or Redis that never answers).
-    private func runOnce(_ stack: TopStack, settings: TopSettings, logger: Logger) async throws {
-        let start = ContinuousClock.now
+    private func runOnce(
+        _ stack: TopStack, settings: TopSettings, started start: ContinuousClock.Instant, logger: Logger
+    ) async throws {
         let signals = QuitSignalWaiter.start()
         logger.info("running until the report", metadata: ["top.duration": "\(settings.duration)"])
         let signal = await stack.run(deliver: { _ in }) { () -> Int32 in
@@ -203,7 +206,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
             fflush(nil)
             logger.info("report printed", metadata: ["top.signal": "\(signal)"])
             let status: Int32 = signal == 0 || signal == SIGINT ? 0 : 128 + signal
-            let budget = max(.milliseconds(50), start + settings.duration + .milliseconds(450) - ContinuousClock.now)
+            let budget = max(.milliseconds(50), start + settings.duration + .milliseconds(400) - ContinuousClock.now)
             Self.startShutdownWatchdog(status: status, after: budget)
             return signal
         }
