@@ -144,6 +144,8 @@ public struct TopStack: Sendable {
         let poller = self.poller
         let collector = self.collector
         let interval = self.refreshInterval
+        let registry = self.registry
+        let registryTask = Task { await registry.run() }
         let channelTask = Task { await channel.run() }
         // Pinned to the call loop: the generator's ticks and its call tasks (children, which inherit the
         // preference) run on the thread of the connections.
@@ -162,7 +164,8 @@ public struct TopStack: Sendable {
         await pollerTask.value
         await channelTask.value
         await self.redis?.shutdown()
-        await self.registry.close()
+        await self.registry.close()  // ends registry.run()
+        await registryTask.value
         try? await self.callLoopGroup.shutdownGracefully()
         self.logger.info("stopped")
         return result
