@@ -191,4 +191,25 @@ struct HostsModeTests {
         #expect(down.status == 0, "\(down.output)")
         #expect(self.demoLeftovers().isEmpty, "left behind: \(self.demoLeftovers())")
     }
+
+    @Test("demo-cluster/scenario partition passes on hosts and says so in its verdict line")
+    func partitionScenario() async throws {
+        defer { _ = try? FileManager.default.removeItem(atPath: self.directory) }
+        let up = try await self.script("up", ["--hosts", "--no-build", "--nodes", "3"])
+        var downDone = false
+        defer {
+            if !downDone { _ = Self.shell([Binaries.packageRoot + "/demo-cluster/down"], environment: self.environment) }
+        }
+        try #require(up.status == 0, "\(up.output)")
+        let scenario = try await self.script("scenario", ["partition"], timeout: .seconds(180))
+        #expect(scenario.status == 0, "\(scenario.output)")
+        #expect(scenario.output.contains("verdict: PASS"), "\(scenario.output)")
+        #expect(scenario.output.contains("broken for 1 of 2 clients (a only)"), "\(scenario.output)")
+        let status = try await self.script("status")
+        #expect(!status.output.contains("partition "), "the scenario heals what it partitioned: \(status.output)")
+        let down = try await self.script("down")
+        downDone = true
+        #expect(down.status == 0, "\(down.output)")
+        #expect(self.demoLeftovers().isEmpty, "left behind: \(self.demoLeftovers())")
+    }
 }
