@@ -74,6 +74,7 @@ public final class KRPCServer: Sendable {
             order.append(StatsService.name)
         }
         let ordered = order.compactMap { all[$0] }
+        (all[HealthService.name] as? HealthService)?.attach(serving: order)
         self.statistics = ServerStatistics(services: ordered)
         self.table = MethodTable(services: ordered, statistics: self.statistics)
         statsBox.server.withLock { $0 = WeakServer(self) }
