@@ -5,9 +5,11 @@ import Synchronization
 
 /// Reads every live client's ``FleetView`` from the `krpc:view:*` keys (`SCAN` then one `MGET`).
 ///
-/// Never throws: when Redis cannot be read the snapshot says so and carries no views. A key whose value
-/// is not a fleet view (not JSON, a known field missing or impossible, not a string) is left out and
-/// logged as a warning once per distinct key and value; fields the reader does not know are ignored.
+/// Never throws: when Redis cannot be read the snapshot says so and carries no views. A key whose string
+/// value is not a fleet view (not JSON, a known field missing or impossible) is left out and logged as a
+/// warning once per distinct key and value; fields the reader does not know are ignored. A key of the
+/// family that is not a string (a hash, a list) reads as absent (`MGET` answers nil for it), as does a key
+/// that expired between the `SCAN` and the `MGET`.
 ///
 /// ```swift
 /// let reader = FleetViewReader(client: redis, logger: logger)
