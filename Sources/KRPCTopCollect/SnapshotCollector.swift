@@ -25,12 +25,14 @@ public final class SnapshotCollector: Sendable {
         public var wallClock: @Sendable () -> Double
         /// The local offset from UTC in seconds, for event times.
         public var utcOffsetSeconds: Int
+        /// Every client's view of the nodes (the FLEET column); `nil` without Redis or with the fleet view off.
+        public var fleet: FleetWatcher?
 
         /// Gathers the sources.
         public init(
             key: ServiceKey, channel: KRPCChannel, load: LoadGenerator, poller: RedisPoller?, ledger: CallLedger,
             usesZooKeeper: Bool, sessionTimeout: @escaping @Sendable () -> Duration?,
-            wallClock: @escaping @Sendable () -> Double, utcOffsetSeconds: Int
+            wallClock: @escaping @Sendable () -> Double, utcOffsetSeconds: Int, fleet: FleetWatcher? = nil
         ) {
             self.key = key
             self.channel = channel
@@ -41,6 +43,7 @@ public final class SnapshotCollector: Sendable {
             self.sessionTimeout = sessionTimeout
             self.wallClock = wallClock
             self.utcOffsetSeconds = utcOffsetSeconds
+            self.fleet = fleet
         }
     }
 
@@ -111,7 +114,10 @@ public final class SnapshotCollector: Sendable {
 
         let ledger = self.sources.ledger
         let time = now - ledger.origin
-        let mapped = channel.nodes.map { Self.node($0, at: now, redis: redis) }
+        var mapped = channel.nodes.map { Self.node($0, at: now, redis: redis) }
+        if let fleet = self.sources.fleet?.figures(for: mapped, key: self.sources.key), !fleet.isEmpty {
+            for i in mapped.indices { mapped[i].fleet = fleet[mapped[i].address] }
+        }
         let (nodes, departed, caller) = ledger.withLedger { l in
             let (nodes, departed) = l.update(mapped, at: time)
             return (nodes, departed, l.callerFigures(at: time))

@@ -29,6 +29,8 @@ public struct TopOptions: Sendable {
     public var noFailover = false
     public var faultTtl: Double = 60
     public var delayMs = 500
+    public var noFleetView = false
+    public var clientHost: String?
 
     /// Every option at its default (no registry and no Redis chosen yet: ``TopSettings/init(options:)`` asks for them).
     public init() {}
@@ -57,6 +59,10 @@ public struct TopSettings: Sendable {
     public var once: Bool
     /// The log level by name (`--log-level`), checked.
     public var logLevel: Logger.Level
+    /// Publish this client's view of the nodes under `krpc:view:*` (on unless `--no-fleet-view`; needs Redis).
+    public var publishesFleetView: Bool
+    /// The host this client publishes its fleet view under (`--client-host`; `nil`: the host name).
+    public var clientHost: String?
 
     /// Checks every option; the error names the first bad one.
     /// - Throws: ``TopError`` with a message for the user.
@@ -144,6 +150,9 @@ public struct TopSettings: Sendable {
             throw TopError("--delay-ms must be 0...\(Fault.maximumDelayMilliseconds) (a day)")
         }
         guard (0...1000).contains(o.batchMs) else { throw TopError("--batch-ms must be 0...1000") }
+        if let host = o.clientHost, host.isEmpty || host.contains(":") || host.contains(where: \.isWhitespace) {
+            throw TopError("--client-host must be a name without ':' or blanks, got '\(host)'")
+        }
         self.redis = o.redis
         self.service = o.service
         self.method = o.method
@@ -160,6 +169,8 @@ public struct TopSettings: Sendable {
         self.window = window
         self.once = o.once
         self.logLevel = level
+        self.publishesFleetView = !o.noFleetView
+        self.clientHost = o.clientHost
     }
 }
 

@@ -18,6 +18,12 @@ public struct TopStack: Sendable {
     public let redis: RedisClient?
     public let poller: RedisPoller?
     public let injector: FaultInjector?
+    /// The fleet view's own Redis client (publisher and reader), never the one the poller and faults use.
+    public let fleetRedis: RedisClient?
+    /// Publishes this client's view of the nodes (`krpc:view:*`); `nil` without Redis or with `--no-fleet-view`.
+    public let publisher: FleetViewPublisher?
+    /// Reads every client's view about once a second for the FLEET column; `nil` without Redis.
+    public let fleet: FleetWatcher?
     public let ledger: CallLedger
     public let collector: SnapshotCollector
     public let refreshInterval: Duration
@@ -62,9 +68,17 @@ public struct TopStack: Sendable {
             }
             self.redis = client
             self.injector = FaultInjector(client: client)
+            do {
+                // A client of its own: the fleet's SCAN/MGET and SET never queue behind the poller's reads.
+                self.fleetRedis = try RedisClient(
+                    configuration: redisConfiguration, logger: Logger(label: "krpc.redis.fleet"))
+            } catch {
+                throw TopError("--redis \(address): \(error)")
+            }
         } else {
             self.redis = nil
             self.injector = nil
+            self.fleetRedis = nil
         }
         // The registry (a ZooKeeper session and its threads) is made after every check that can fail without
         // it: nothing closes it when init throws. A RedisClient dropped here stops its own thread.
@@ -77,6 +91,15 @@ public struct TopStack: Sendable {
             key: key, registry: self.registry.registry, configuration: configuration, eventLoopGroup: callLoopGroup
         )
         self.channel = channel
+        let clientID = FleetClientID.current(name: "krpc-top", host: settings.clientHost)
+        self.publisher = self.fleetRedis.flatMap { client in
+            settings.publishesFleetView
+                ? FleetViewPublisher(client: client, clientID: clientID, channels: [channel], logger: logger) : nil
+        }
+        let fleet = self.fleetRedis.map { client in
+            FleetWatcher(reader: FleetViewReader(client: client, logger: logger), clientID: clientID)
+        }
+        self.fleet = fleet
 
         let deadline = settings.deadline
         let call: @Sendable () async -> Void
@@ -125,7 +148,8 @@ public struct TopStack: Sendable {
                 usesZooKeeper: registry.usesZooKeeper,
                 sessionTimeout: { registry.sessionTimeout() },
                 wallClock: { Date().timeIntervalSince1970 },
-                utcOffsetSeconds: TimeZone.current.secondsFromGMT()
+                utcOffsetSeconds: TimeZone.current.secondsFromGMT(),
+                fleet: fleet
             ))
         nodes.source = collector
         self.collector = collector
@@ -151,6 +175,10 @@ public struct TopStack: Sendable {
         // preference) run on the thread of the connections.
         let loadTask = Task(executorPreference: channel.executor) { await load.run() }
         let pollerTask = Task { await poller?.run() }
+        let publisher = self.publisher
+        let fleet = self.fleet
+        let publisherTask = Task { await publisher?.run() }
+        let fleetTask = Task { await fleet?.run() }
         let collectorTask = Task { await collector.run(interval: interval, deliver: deliver) }
         let result = await body()
 
@@ -158,12 +186,17 @@ public struct TopStack: Sendable {
         loadTask.cancel()
         collectorTask.cancel()
         pollerTask.cancel()
+        publisherTask.cancel()
+        fleetTask.cancel()
         channelTask.cancel()
         await loadTask.value
         await collectorTask.value
         await pollerTask.value
+        await publisherTask.value
+        await fleetTask.value
         await channelTask.value
         await self.redis?.shutdown()
+        await self.fleetRedis?.shutdown()
         await self.registry.close()  // ends registry.run()
         await registryTask.value
         try? await self.callLoopGroup.shutdownGracefully()

@@ -117,6 +117,13 @@ struct KRPCTopCommand: AsyncParsableCommand {
     @Option(help: "The delay the d key injects, in milliseconds.")
     var delayMs: Int = 500
 
+    @Flag(help: "Do not publish this client's view of the nodes to Redis (krpc:view:*; the FLEET column stays).")
+    var noFleetView = false
+
+    @Option(help: ArgumentHelp("The host this client publishes its fleet view under (default: the host name).",
+                               valueName: "name"))
+    var clientHost: String?
+
     func validate() throws {
         _ = try self.settings()
     }
@@ -147,6 +154,8 @@ struct KRPCTopCommand: AsyncParsableCommand {
         o.noFailover = self.noFailover
         o.faultTtl = self.faultTtl
         o.delayMs = self.delayMs
+        o.noFleetView = self.noFleetView
+        o.clientHost = self.clientHost
         do {
             return try TopSettings(options: o)
         } catch {

@@ -176,6 +176,15 @@ struct TopEndToEndTests {
             #expect(node["p50_us"] is Int && node["p99_us"] is Int, "\(node)")
             // The servers count every call in Redis (flushed every 100 ms).
             #expect((node["redis_calls"] as? Int ?? 0) > 0, "\(node)")
+            // The fleet: at least this client (its live view, first), healthy everywhere.
+            let fleet = try #require(node["fleet"] as? [String: Any], "\(node)")
+            let clients = try #require(fleet["clients"] as? Int)
+            #expect(clients >= 1 && fleet["healthy"] as? Int == clients, "\(fleet)")
+            #expect(fleet["half_open"] as? Int == 0 && fleet["broken"] as? Int == 0, "\(fleet)")
+            #expect(fleet["broken_here_only"] as? Bool == false, "\(fleet)")
+            let views = try #require(fleet["views"] as? [[String: Any]])
+            #expect(views.first?["self"] as? Bool == true, "\(fleet)")
+            #expect((views.first?["client"] as? String)?.hasSuffix(":krpc-top") == true, "\(fleet)")
         }
 
         let events = try #require(json["events"] as? [[String: Any]])

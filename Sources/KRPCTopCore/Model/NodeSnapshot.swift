@@ -55,6 +55,8 @@ public struct NodeSnapshot: Sendable, Hashable {
     public var acceptsFaults: Bool?
     /// Calls to this node in flight now.
     public var inFlight: Int
+    /// How every live client sees the node (the FLEET column); `nil` when unknown (no Redis, fleet not read yet).
+    public var fleet: FleetFigures?
 
     /// Creates a node row; every field but the address defaults to "nothing known yet".
     public init(
@@ -76,7 +78,8 @@ public struct NodeSnapshot: Sendable, Hashable {
         acceptsFaults: Bool? = nil,
         inFlight: Int = 0,
         window: WindowFigures = .empty,
-        departedFor: Duration? = nil
+        departedFor: Duration? = nil,
+        fleet: FleetFigures? = nil
     ) {
         self.address = address
         self.state = state
@@ -97,6 +100,7 @@ public struct NodeSnapshot: Sendable, Hashable {
         self.inFlight = inFlight
         self.window = window
         self.departedFor = departedFor
+        self.fleet = fleet
     }
 
     /// The totals since start (``calls``, ``errors``, ``timeouts``).

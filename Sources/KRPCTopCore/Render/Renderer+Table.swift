@@ -4,7 +4,8 @@ extension Renderer {
         into buffer: inout ScreenBuffer
     ) {
         let addressWidth = rows.reduce(0) { max($0, DisplayWidth.of(DisplayWidth.sanitized($1.address.description))) }
-        let table = TableColumns(width: buffer.width, addressWidth: addressWidth)
+        let fleetWidth = rows.compactMap { $0.fleet.map { DisplayWidth.of($0.cell(ascii: glyphs.ascii)) } }.max()
+        let table = TableColumns(width: buffer.width, addressWidth: addressWidth, fleetWidth: fleetWidth)
         if let row = layout.tableHeaderRow {
             Self.drawTableHeader(table, sortedBy: ColumnID.sorted(by: view.sortKey), row: row, into: &buffer)
         }
@@ -92,6 +93,12 @@ extension Renderer {
                     let glyph = String(node.state.glyph(ascii: glyphs.ascii))
                     cell(table.compactState ? glyph : glyph + " " + node.state.word, node.state.themeKey)
                 }
+            case .fleet:
+                if let fleet = node.fleet, !gone {
+                    cell(fleet.cell(ascii: glyphs.ascii), fleet.worst.themeKey)
+                } else {
+                    cell("-", .dim)
+                }
             case .age:
                 // A departed node: how long ago it left.
                 cell(Format.age(node.departedFor ?? node.age), .dim)
@@ -133,7 +140,10 @@ extension Renderer {
         }
     }
 
-    /// `└ probe in 1.2s · fault error · 5 consecutive failures: internal 'injected error'`
+    /// The detail line's mark of a node that fails for this client while every other client sees it healthy.
+    static let brokenHereOnly = "broken here only"
+
+    /// `└ probe in 1.2s · fault error · broken here only · 5 consecutive failures: internal 'injected error'`
     static func drawDetailLine(
         _ node: NodeSnapshot, selected: Bool, row: Int, glyphs: Glyphs, into buffer: inout ScreenBuffer
     ) {
@@ -144,6 +154,9 @@ extension Renderer {
         }
         if let fault = node.fault {
             parts.append([("fault ", .dim), (DisplayWidth.sanitized(fault), .fault)])
+        }
+        if node.fleet?.brokenHereOnly == true {
+            parts.append([(Self.brokenHereOnly, node.state.themeKey)])
         }
         if let reason = node.reason, node.state != .healthy {
             parts.append([(DisplayWidth.sanitized(reason), .reason)])

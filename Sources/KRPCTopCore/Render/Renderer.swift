@@ -60,14 +60,15 @@ public enum Renderer {
         return Self.render(view, options: options)
     }
 
-    /// Lines a node takes in the table: 1, or 2 with a detail line (reason, probe countdown, fault).
+    /// Lines a node takes in the table: 1, or 2 with a detail line (reason, probe countdown, fault, broken here only).
     static func lineCount(of node: NodeSnapshot, details: Bool) -> Int {
         details && Self.hasDetail(node) ? 2 : 1
     }
 
     static func hasDetail(_ node: NodeSnapshot) -> Bool {
         guard !node.isDeparted else { return false }  // a GONE row is one line, its numbers frozen
-        return node.fault != nil || (node.state != .healthy && (node.reason != nil || node.nextProbeIn != nil))
+        return node.fault != nil || node.fleet?.brokenHereOnly == true
+            || (node.state != .healthy && (node.reason != nil || node.nextProbeIn != nil))
     }
 }
 

@@ -1,11 +1,12 @@
 /// A column of the node table.
 enum ColumnID: Hashable, CaseIterable {
-    case address, state, age, redisCalls, redisRate, calls, errorPercent, p50, p99, latency, inFlight
+    case address, state, fleet, age, redisCalls, redisRate, calls, errorPercent, p50, p99, latency, inFlight
 
     var title: String {
         switch self {
         case .address: "ADDRESS"
         case .state: "STATE"
+        case .fleet: "FLEET"
         case .age: "AGE"
         case .redisCalls: "REDIS"
         case .redisRate: "R/S"
@@ -24,6 +25,7 @@ enum ColumnID: Hashable, CaseIterable {
         case .address: 7
         case .state: 11
         case .age, .errorPercent, .inFlight: 4
+        case .fleet: 5
         case .redisCalls, .redisRate, .calls, .p50, .p99: 5
         case .latency: 8
         }
@@ -31,14 +33,14 @@ enum ColumnID: Hashable, CaseIterable {
 
     var rightAligned: Bool {
         switch self {
-        case .address, .state, .latency: false
+        case .address, .state, .fleet, .latency: false
         default: true
         }
     }
 
     /// Optional columns, most important first: they are added in this order while they fit.
-    static let byPriority: [ColumnID] = [.errorPercent, .p99, .latency, .calls, .redisCalls, .age, .p50, .redisRate,
-                                         .inFlight]
+    static let byPriority: [ColumnID] = [.errorPercent, .fleet, .p99, .latency, .calls, .redisCalls, .age, .p50,
+                                         .redisRate, .inFlight]
 
     /// The column the sort key sorts by.
     static func sorted(by key: SortKey) -> ColumnID {
@@ -70,7 +72,8 @@ struct TableColumns: Hashable {
     static let maxLatencyWidth = 60
 
     /// Chooses columns for `width` cells when the longest address takes `addressWidth` cells.
-    init(width: Int, addressWidth: Int) {
+    /// - Parameter fleetWidth: The widest FLEET cell, or `nil` for no FLEET column (no node has fleet figures).
+    init(width: Int, addressWidth: Int, fleetWidth: Int? = nil) {
         let addressNeed = max(ColumnID.address.baseWidth, min(addressWidth, 48))
         var widths: [ColumnID: Int] = [:]
         var used: Int
@@ -81,9 +84,14 @@ struct TableColumns: Hashable {
             widths[.state] = ColumnID.state.baseWidth
             used = 1 + address + 1 + ColumnID.state.baseWidth
             for id in ColumnID.byPriority {
-                guard used + 1 + id.baseWidth <= width else { break }
-                widths[id] = id.baseWidth
-                used += 1 + id.baseWidth
+                var need = id.baseWidth
+                if id == .fleet {
+                    guard let fleetWidth else { continue }
+                    need = max(need, fleetWidth)
+                }
+                guard used + 1 + need <= width else { break }
+                widths[id] = need
+                used += 1 + need
             }
         } else {
             // Too narrow for the state word: the glyph alone still tells states apart by shape.

@@ -21,6 +21,10 @@ import KRPCPolicy
 /// since), and `departed` (nodes that left in the last minute, each with `departed_ms`, figures frozen).
 /// The header's `error_percent`, `p50_us`, `p99_us` and each node's `p50_us`, `p99_us` are over the window.
 ///
+/// The fleet view (issue 16): per node `fleet` — how every live client sees it (this client's live view plus
+/// every `krpc:view:*` another client publishes): `{clients, healthy, half_open, broken, broken_here_only,
+/// views[{client, state, reason, self}]}`, or `null` when unknown (no Redis, not read yet, Redis down).
+///
 /// ```swift
 /// print(try TopReport(snapshot).json())
 /// ```
@@ -98,6 +102,62 @@ public struct TopReport: Sendable, Hashable, Codable {
         }
     }
 
+    /// How every live client sees one node.
+    public struct Fleet: Sendable, Hashable, Codable {
+        /// One client's view.
+        public struct View: Sendable, Hashable, Codable {
+            /// `<host>:<pid>:<name>`.
+            public var client: String
+            /// `healthy`, `half-open` or `broken`.
+            public var state: String
+            /// Why, or `null`.
+            public var reason: String?
+            /// This client's own (live) view.
+            public var isSelf: Bool
+
+            enum CodingKeys: String, CodingKey {
+                case client, state, reason
+                case isSelf = "self"
+            }
+
+            /// Encodes every key, unknown values as `null`.
+            public func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(self.client, forKey: .client)
+                try c.encode(self.state, forKey: .state)
+                try c.encode(self.reason, forKey: .reason)
+                try c.encode(self.isSelf, forKey: .isSelf)
+            }
+        }
+
+        /// Live clients that know the node, this one included.
+        public var clients: Int
+        /// Of them, those that see it healthy, half-open, broken.
+        public var healthy: Int
+        public var halfOpen: Int
+        public var broken: Int
+        /// This client sees it failing while every other client sees it healthy.
+        public var brokenHereOnly: Bool
+        /// Each client's view, this one first.
+        public var views: [View]
+
+        enum CodingKeys: String, CodingKey {
+            case clients, healthy, broken, views
+            case halfOpen = "half_open", brokenHereOnly = "broken_here_only"
+        }
+
+        init(_ f: FleetFigures) {
+            self.clients = f.clients
+            self.healthy = f.healthy
+            self.halfOpen = f.halfOpen
+            self.broken = f.broken
+            self.brokenHereOnly = f.brokenHereOnly
+            self.views = f.entries.map {
+                View(client: $0.client, state: $0.state.jsonName, reason: $0.reason, isSelf: $0.isSelf)
+            }
+        }
+    }
+
     /// One node.
     public struct Node: Sendable, Hashable, Codable {
         /// `host:port`.
@@ -138,9 +198,11 @@ public struct TopReport: Sendable, Hashable, Codable {
         public var totals: Totals
         /// For a departed node: milliseconds since it left; `null` for a present one (and absent from `nodes`).
         public var departedMs: Int?
+        /// How every live client sees the node, or `null` when unknown.
+        public var fleet: Fleet?
 
         enum CodingKeys: String, CodingKey {
-            case address, state, reason, calls, errors, timeouts, fault, window, totals
+            case address, state, reason, calls, errors, timeouts, fault, window, totals, fleet
             case redisCalls = "redis_calls", p50Us = "p50_us", p99Us = "p99_us", sinceMs = "since_ms"
             case nextProbeMs = "next_probe_ms", redisRate = "redis_rate", inFlight = "in_flight"
             case errorPercent = "error_percent", episodeMs = "episode_ms", departedMs = "departed_ms"
@@ -166,6 +228,7 @@ public struct TopReport: Sendable, Hashable, Codable {
             self.window = Window(n.window)
             self.totals = Totals(calls: n.calls, errors: n.errors, timeouts: n.timeouts, errorPercent: n.errorPercent)
             self.departedMs = n.departedFor.map(Format.milliseconds)
+            self.fleet = n.isDeparted ? nil : n.fleet.map(Fleet.init)
         }
 
         /// Encodes every key, unknown values as `null`.
@@ -190,6 +253,7 @@ public struct TopReport: Sendable, Hashable, Codable {
             try c.encode(self.window, forKey: .window)
             try c.encode(self.totals, forKey: .totals)
             if self.departedMs != nil { try c.encode(self.departedMs, forKey: .departedMs) }
+            try c.encode(self.fleet, forKey: .fleet)
         }
     }
 
