@@ -1,0 +1,81 @@
+import Foundation
+import KRPCRedis
+import KRPCTestSupport
+import Testing
+
+/// krpc-top in a client host of the hosts-mode demo, read off its screen in tmux: the FLEET column, and
+/// "broken here only" while a node is cut off from this client's host alone. In ``HostsModeTests``'s suite:
+/// its helpers, its private run directory and namespace prefix, its skip where namespaces cannot be made.
+extension HostsModeTests {
+    @Test("krpc-top on host a in tmux: FLEET 2/2; node cut off from a only: 1/2 and 'broken here only'; heal; down")
+    func topShowsTheFleet() async throws {
+        defer { _ = try? FileManager.default.removeItem(atPath: self.directory) }
+        let up = try await self.script("up", ["--hosts", "--no-build", "--nodes", "3"])
+        var downDone = false
+        defer {
+            if !downDone { _ = Self.shell([Binaries.packageRoot + "/demo-cluster/down"], environment: self.environment) }
+        }
+        try #require(up.status == 0, "\(up.output)")
+        let client = try await self.script("client", ["b", "--background", "--duration", "120", "--rate", "20"])
+        try #require(client.status == 0, "\(client.output)")
+
+        let topLog = self.directory + "/krpc-top.log"
+        let tmux = try TmuxSession(
+            command: [
+                "ip", "netns", "exec", "\(self.prefix)-a", Binaries.path("krpc-top"), "--zk", "10.213.0.2:2181",
+                "--redis", "10.213.0.2:6379", "--client-host", "a", "--rate", "20", "--log-file", topLog,
+            ],
+            columns: 120, rows: 40)
+        defer { tmux.kill() }
+        func context() -> String {
+            let log = (try? String(contentsOfFile: topLog, encoding: .utf8)) ?? ""
+            return "krpc-top log:\n\(log.suffix(3000))"
+        }
+        let node = "10.213.0.11:8000"
+        func row(_ screen: String) -> String { TopEndToEndTests.row(of: node, in: screen) ?? "" }
+        func detail(_ screen: String) -> String {
+            TopEndToEndTests.row(of: node, in: screen).flatMap { TopEndToEndTests.line(after: $0, in: screen) } ?? ""
+        }
+
+        // Both clients see every node healthy: 2/2.
+        do {
+            try await tmux.waitForScreen("FLEET 2/2 ● on every node", timeout: .seconds(30)) { screen in
+                screen.contains("FLEET") && ["10.213.0.11:8000", "10.213.0.12:9000", "10.213.0.13:10000"].allSatisfy {
+                    TopEndToEndTests.row(of: $0, in: screen)?.contains("2/2 ●") == true
+                }
+            }
+        } catch { Issue.record("\(error)\n\(context())"); throw error }
+        // krpc-top publishes its own view, under the host it was given.
+        let views = try await self.views()
+        #expect(views.contains { $0.client.name == "krpc-top" && $0.client.host == "a" }, "\(views.map(\.client))")
+
+        let partition = try await self.script("fault", ["8000", "partition", "--from", "a"])
+        try #require(partition.status == 0, "\(partition.output)")
+        do {
+            let screen = try await tmux.waitForScreen("the node 1/2, broken here only", timeout: .seconds(30)) {
+                row($0).contains("1/2 ") && detail($0).contains("broken here only")
+            }
+            #expect(!row(screen).contains("HEALTHY"), "\(screen)")
+            // Only that node is marked.
+            #expect(screen.components(separatedBy: "broken here only").count == 2, "\(screen)")
+        } catch { Issue.record("\(error)\n\(context())"); throw error }
+
+        let heal = try await self.script("fault", ["8000", "heal"])
+        try #require(heal.status == 0, "\(heal.output)")
+        do {
+            try await tmux.waitForScreen("the node 2/2 ● again", timeout: .seconds(60)) { screen in
+                row(screen).contains("2/2 ●") && !screen.contains("broken here only")
+            }
+        } catch { Issue.record("\(error)\n\(context())"); throw error }
+
+        try tmux.send("q")
+        try await waitUntil("krpc-top exits", timeout: .seconds(10), pollEvery: .milliseconds(100)) {
+            try tmux.paneExit() != nil
+        }
+        #expect(try tmux.paneExit() == 0)
+        let down = try await self.script("down")
+        downDone = true
+        #expect(down.status == 0, "\(down.output)")
+        #expect(self.demoLeftovers().isEmpty, "left behind: \(self.demoLeftovers())")
+    }
+}
