@@ -1,4 +1,5 @@
 import ArgumentParser
+import KRPCServices
 import KRPCZooKeeper
 import Logging
 

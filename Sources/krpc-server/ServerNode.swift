@@ -1,27 +1,13 @@
 import KRPC
 import KRPCPolicy
 import KRPCRedis
+import KRPCServices
 import Logging
 import ServiceLifecycle
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #endif
-
-/// The version published in the registry leaves (`version`).
-enum ServerVersion {
-    static let current = "0.1.0"
-}
-
-/// A registry the node registers in, with how to close it when the node stops.
-struct RegistryHandle: Sendable, CustomStringConvertible {
-    let registry: any ServiceRegistry
-    /// The servers, for logs.
-    let description: String
-    /// Keeps the registry's session until ``close`` ends it.
-    let run: @Sendable () async -> Void
-    let close: @Sendable () async -> Void
-}
 
 /// One krpc node: a ``KRPCServer`` serving `UserServiceRpc.Login`, `Echo.Echo`, `Health.Check` (and the
 /// built-in `Stats.Get`), with its call counts in Redis, its fault key watched, and its methods registered.
