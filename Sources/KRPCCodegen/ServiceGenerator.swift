@@ -87,7 +87,7 @@ struct ServiceGenerator {
                         p.print("\(self.access)typealias Output = \(method.output)")
                         p.print("/// `\(self.service.name).\(method.protoName)`.")
                         p.print(
-                            "\(self.access)static let descriptor = ServiceKey(service: \(self.namespace).name, method: \"\(method.protoName)\")"
+                            "\(self.access)static let descriptor = ServiceKey(service: \"\(self.service.name)\", method: \"\(method.protoName)\")"
                         )
                     }
                     p.print()

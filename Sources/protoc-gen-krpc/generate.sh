@@ -28,6 +28,11 @@ stubs() {
     --krpc_out="$out" --krpc_opt="$options" -I . "$@")
 }
 
+# The project's own services, compiled into KRPC itself (KRPCServer serves Health and Stats, KRPCChannel
+# probes with Health): no `import KRPC`; the messages are KRPCWire's.
+stubs Sources/KRPCWire/Protos Sources/KRPC/Generated \
+  "Visibility=Public,UseAccessLevelOnImports=true,KRPCModuleName=,ProtoPathModuleMappings=$ROOT/Sources/KRPCWire/Protos/module-mappings.asciipb" \
+  user.proto echo.proto health.proto stats.proto
 # The worked example (README "Your own service"): internal, in the executable's module.
 stubs Sources/krpc-example-greeter/Protos Sources/krpc-example-greeter/Generated \
   Visibility=Internal greeter.proto

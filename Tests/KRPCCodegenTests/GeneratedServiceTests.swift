@@ -59,6 +59,10 @@ struct GeneratedServiceTests {
         #expect(try await process.waitForExit(timeout: .seconds(60)), "generate.sh still running")
         #expect(process.exitCode == 0, "generate.sh failed: \(process.log())")
         for stub in [
+            "Sources/KRPC/Generated/user.krpc.swift",
+            "Sources/KRPC/Generated/echo.krpc.swift",
+            "Sources/KRPC/Generated/health.krpc.swift",
+            "Sources/KRPC/Generated/stats.krpc.swift",
             "Tests/KRPCCodegenTests/Generated/calculator.krpc.swift",
             "Sources/krpc-example-greeter/Generated/greeter.krpc.swift",
         ] {

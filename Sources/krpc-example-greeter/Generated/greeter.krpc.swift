@@ -25,7 +25,7 @@ enum Greeter: Sendable {
             /// The response message.
             typealias Output = HelloReply
             /// `Greeter.SayHello`.
-            static let descriptor = ServiceKey(service: Greeter.name, method: "SayHello")
+            static let descriptor = ServiceKey(service: "Greeter", method: "SayHello")
         }
 
         /// Every method's descriptor, in `.proto` order.

@@ -25,7 +25,7 @@ public enum Krpc_Codegen_Test_Calculator: Sendable {
             /// The response message.
             public typealias Output = Krpc_Codegen_Test_AddReply
             /// `Calculator.Add`.
-            public static let descriptor = ServiceKey(service: Krpc_Codegen_Test_Calculator.name, method: "Add")
+            public static let descriptor = ServiceKey(service: "Calculator", method: "Add")
         }
 
         /// `Divide(Krpc_Codegen_Test_DivideRequest) returns (Krpc_Codegen_Test_DivideReply)`.
@@ -35,7 +35,7 @@ public enum Krpc_Codegen_Test_Calculator: Sendable {
             /// The response message.
             public typealias Output = Krpc_Codegen_Test_DivideReply
             /// `Calculator.Divide`.
-            public static let descriptor = ServiceKey(service: Krpc_Codegen_Test_Calculator.name, method: "Divide")
+            public static let descriptor = ServiceKey(service: "Calculator", method: "Divide")
         }
 
         /// Every method's descriptor, in `.proto` order.
