@@ -134,6 +134,19 @@ struct GeneratedServiceTests {
         if process.isRunning { process.kill() }
     }
 
+    @Test(
+        "krpc-example-greeter registers Greeter in ZooKeeper and calls it through a channel discovering it there",
+        .enabled(if: TestEnvironment.isAvailable(.zooKeeper))
+    )
+    func exampleGreeterWithZooKeeper() async throws {
+        let zooKeeper = try TestEnvironment.addressString(of: .zooKeeper)
+        let process = try ChildProcess(Binaries.path("krpc-example-greeter"), ["zk", "--zookeeper", zooKeeper])
+        #expect(try await process.waitForExit(timeout: .seconds(60)), "krpc-example-greeter still running")
+        #expect(process.exitCode == 0)
+        #expect(process.log().contains("Hello, zk!"), "output: \(process.log())")
+        if process.isRunning { process.kill() }
+    }
+
     /// A generated client over a connection to a ``withCalculatorServer(_:)`` server, closed after `body`.
     func withCalculatorClient(_ body: (Calculator.Client<NodeConnection>) async throws -> Void) async throws {
         try await self.withCalculatorServer { address in
