@@ -165,6 +165,29 @@ struct PluginCompileTests {
         #expect(compileLog.contains("does not conform to protocol 'Test_Shout_Shouter.ServiceProtocol'"), "\(compileLog)")
     }
 
+    @Test("an rpc named like its service compiles (its namespace does not hide the service's)")
+    func rpcNamedLikeService() async throws {
+        let workspace = try Workspace(
+            implementation: "import KRPC\nlet key: ServiceKey = Shouter.Method.Shouter.descriptor\n",
+            proto: Self.proto.replacingOccurrences(of: "rpc Whisper(", with: "rpc Shouter(")
+                .replacingOccurrences(of: "import \"echo.proto\";", with: "import \"echo.proto\";\noption swift_prefix = \"\";")
+        )
+        defer { workspace.remove() }
+        let (generated, generateLog) = try await workspace.generate(options: "")
+        #expect(generated == 0, "protoc: \(generateLog)")
+        let (compiled, compileLog) = try await workspace.typecheck()
+        #expect(compiled == 0, "swiftc: \(compileLog)")
+    }
+
+    @Test("an rpc whose Swift name is a generated member's is refused")
+    func reservedNameRefused() async throws {
+        let workspace = try Workspace(proto: Self.proto.replacingOccurrences(of: "rpc Whisper(", with: "rpc Methods("))
+        defer { workspace.remove() }
+        let (generated, log) = try await workspace.generate(options: "")
+        #expect(generated != 0)
+        #expect(log.contains("Shouter.Methods: its Swift name is taken"), "\(log)")
+    }
+
     @Test("a streaming rpc is refused with a message naming it")
     func streamingRefused() async throws {
         let workspace = try Workspace(
