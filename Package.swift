@@ -90,7 +90,23 @@ let package = Package(
         ),
 
         // MARK: 5. Dashboard core: pure snapshot -> view state -> screen buffer
-        .target(name: "KRPCTopCore", dependencies: ["KRPCPolicy"], swiftSettings: strictSettings),
+        .target(
+            name: "KRPCTopCore",
+            dependencies: ["KRPCPolicy", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: 5b. Dashboard collection: the embedded client stack, Redis poller, windows and settings checks
+        .target(
+            name: "KRPCTopCollect",
+            dependencies: [
+                "KRPC", "KRPCPolicy", "KRPCZooKeeper", "KRPCRedis", "KRPCTopCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: The seed's experiments as code: scenario runner and verdicts (demo-cluster/scenario)
         .target(
@@ -127,7 +143,7 @@ let package = Package(
         .executableTarget(
             name: "krpc-top",
             dependencies: [
-                "KRPC", "KRPCZooKeeper", "KRPCRedis", "KRPCTopCore", "KRPCTopTerminal",
+                "KRPC", "KRPCRedis", "KRPCTopCore", "KRPCTopCollect", "KRPCTopTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -243,6 +259,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "KRPCTopCoreTests", dependencies: ["KRPCTopCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "KRPCTopCollectTests",
+            dependencies: ["KRPCTopCollect", "KRPCTopCore", "KRPC", "KRPCPolicy"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "KRPCDemoTests", dependencies: ["KRPCDemo", "KRPC", "KRPCPolicy"], swiftSettings: strictSettings),
         .testTarget(
             name: "KRPCTopTerminalTests",

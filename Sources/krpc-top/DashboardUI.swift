@@ -2,6 +2,7 @@ import Foundation
 import KRPC
 import KRPCPolicy
 import KRPCRedis
+import KRPCTopCollect
 import KRPCTopCore
 import KRPCTopTerminal
 import Logging

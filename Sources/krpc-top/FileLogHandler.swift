@@ -1,4 +1,5 @@
 import Foundation
+import KRPCTopCollect
 import Logging
 import Synchronization
 

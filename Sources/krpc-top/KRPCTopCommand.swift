@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KRPC
 import KRPCPolicy
+import KRPCTopCollect
 import KRPCTopCore
 import Logging
 
@@ -86,6 +87,9 @@ struct KRPCTopCommand: AsyncParsableCommand {
     @Flag(help: "With --once: the report is JSON (the only format; accepted for clarity).")
     var json = false
 
+    @Option(help: "Seconds of the sliding window every rate, error percentage and percentile is over.")
+    var window: Double = 10
+
     @Option(help: "Milliseconds between two refreshes (snapshots and Redis reads).")
     var refreshMs: Int = 100
 
@@ -117,111 +121,47 @@ struct KRPCTopCommand: AsyncParsableCommand {
         _ = try self.settings()
     }
 
-    /// The options, checked and converted; errors name the option.
+    /// The options, checked and converted (by ``TopSettings/init(options:)``); errors name the option.
     func settings() throws -> TopSettings {
-        /// An option in seconds: more than 0, at most a year (a huge value would overflow, not wait).
-        func positive(_ value: Double, _ name: String) throws -> Duration {
-            guard let duration = Duration(optionSeconds: value), duration > .zero else {
-                throw ValidationError(
-                    "\(name) must be a number of seconds > 0 and <= \(Int(Duration.longestOptionSeconds)), got \(value)")
-            }
-            return duration
+        var o = TopOptions()
+        o.zk = self.zk
+        o.zkRoot = self.zkRoot
+        o.zkSessionTimeout = self.zkSessionTimeout
+        o.nodes = self.nodes
+        o.redis = self.redis
+        o.noRedis = self.noRedis
+        o.service = self.service
+        o.method = self.method
+        o.rate = self.rate
+        o.balancer = self.balancer
+        o.logLevel = self.logLevel
+        o.once = self.once
+        o.duration = self.duration
+        o.json = self.json
+        o.window = self.window
+        o.refreshMs = self.refreshMs
+        o.batchMs = self.batchMs
+        o.deadlineMs = self.deadlineMs
+        o.hedgeDelayMs = self.hedgeDelayMs
+        o.noHedging = self.noHedging
+        o.noFailover = self.noFailover
+        o.faultTtl = self.faultTtl
+        o.delayMs = self.delayMs
+        do {
+            return try TopSettings(options: o)
+        } catch {
+            throw ValidationError(error.description)
         }
-        let registry: RegistryHandle.Choice
-        switch (self.zk, self.nodes) {
-        case (nil, nil):
-            throw ValidationError("give --zk HOST:PORT (ZooKeeper) or --nodes HOST:PORT,... (a fixed list)")
-        case (.some, .some):
-            throw ValidationError("--zk and --nodes exclude each other")
-        case (let zk?, nil):
-            let hosts = zk.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)[0]
-            let entries = hosts.split(separator: ",", omittingEmptySubsequences: false)
-            for entry in entries where NodeAddress(parsing: entry) == nil {
-                throw ValidationError("--zk: '\(entry)' is not host:port (e.g. 127.0.0.1:2181)")
-            }
-            let root = self.zkRoot ?? ""
-            if !root.isEmpty {
-                guard root.hasPrefix("/"), !root.hasSuffix("/"), !root.contains("//") else {
-                    throw ValidationError("--zk-root '\(root)' must be an absolute path like /krpc (no trailing slash)")
-                }
-            }
-            registry = .zooKeeper(
-                servers: zk, root: root, sessionTimeout: try positive(self.zkSessionTimeout, "--zk-session-timeout"))
-        case (nil, let list?):
-            if self.zkRoot != nil { throw ValidationError("--zk-root goes with --zk") }
-            var addresses: [NodeAddress] = []
-            for entry in list.split(separator: ",") {
-                guard let address = NodeAddress(parsing: entry) else {
-                    throw ValidationError("--nodes: '\(entry)' is not host:port (e.g. 127.0.0.1:8000)")
-                }
-                addresses.append(address)
-            }
-            guard !addresses.isEmpty else { throw ValidationError("--nodes needs at least one host:port") }
-            registry = .fixed(addresses, ServiceKey(service: self.service, method: self.method))
-        }
-        switch (self.redis, self.noRedis) {
-        case (nil, false): throw ValidationError("give --redis HOST:PORT, or --no-redis to run without it")
-        case (.some, true): throw ValidationError("--redis and --no-redis exclude each other")
-        case (let address?, false):
-            guard NodeAddress(parsing: address) != nil else {
-                throw ValidationError("--redis: '\(address)' is not host:port (e.g. 127.0.0.1:6379)")
-            }
-        case (nil, true): break
-        }
-        guard !self.service.isEmpty, !self.method.isEmpty else {
-            throw ValidationError("--service and --method must not be empty")
-        }
-        guard self.rate == 0 || (LoadGenerator.rates).contains(self.rate) else {
-            throw ValidationError(
-                "--rate must be 0 or \(LoadGenerator.rates.lowerBound)...\(Int(LoadGenerator.rates.upperBound)) calls/s, got \(self.rate)")
-        }
-        guard let balancer = BalancerKind(name: self.balancer) else {
-            let names = BalancerKind.allCases.map(\.name).joined(separator: ", ")
-            throw ValidationError("--balancer: unknown '\(self.balancer)' (one of \(names))")
-        }
-        guard Logger.Level(rawValue: self.logLevel) != nil else {
-            throw ValidationError(
-                "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if self.json && !self.once {
-            throw ValidationError("--json goes with --once (the dashboard itself is not JSON)")
-        }
-        if self.duration != nil && !self.once { throw ValidationError("--duration goes with --once") }
-        let duration = try positive(self.duration ?? 5, "--duration")
-        guard (10...10_000).contains(self.refreshMs) else { throw ValidationError("--refresh-ms must be 10...10000") }
-        guard (1...86_400_000).contains(self.deadlineMs) else { throw ValidationError("--deadline-ms must be 1...86400000 (a day)") }
-        guard (1...86_400_000).contains(self.hedgeDelayMs) else {
-            throw ValidationError("--hedge-delay-ms must be 1...86400000 (or use --no-hedging)")
-        }
-        let faultTTL = try positive(self.faultTtl, "--fault-ttl")
-        guard (0...Fault.maximumDelayMilliseconds).contains(self.delayMs) else {
-            throw ValidationError("--delay-ms must be 0...\(Fault.maximumDelayMilliseconds) (a day)")
-        }
-        guard (0...1000).contains(self.batchMs) else { throw ValidationError("--batch-ms must be 0...1000") }
-        return TopSettings(
-            registry: registry,
-            redis: self.redis,
-            service: self.service,
-            method: self.method,
-            rate: self.rate,
-            balancer: balancer,
-            refreshInterval: .milliseconds(self.refreshMs),
-            batchInterval: .milliseconds(self.batchMs),
-            deadline: .milliseconds(self.deadlineMs),
-            hedgeDelay: self.noHedging ? nil : .milliseconds(self.hedgeDelayMs),
-            failover: !self.noFailover,
-            faultTTL: faultTTL,
-            delayMilliseconds: self.delayMs,
-            duration: duration
-        )
     }
 
     func run() async throws {
+        // --once's clock starts here: --duration and its 0.5 s of slack count from the process's first step.
+        let started = ContinuousClock.now
         let settings = try self.settings()
         let environment = ProcessInfo.processInfo.environment
         let logPath = self.logFile ?? LogFile.defaultPath(environment: environment)
         let logFile = try LogFile(path: logPath)
-        let level = Logger.Level(rawValue: self.logLevel) ?? .info
+        let level = settings.logLevel
         LoggingSystem.bootstrap { label in FileLogHandler(label: label, file: logFile, level: level) }
         let logger = Logger(label: "krpc.top")
         logger.info(
@@ -232,7 +172,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
             ])
         let stack = try TopStack(settings: settings, logger: logger)
         if self.once {
-            try await self.runOnce(stack, settings: settings, logger: logger)
+            try await self.runOnce(stack, settings: settings, started: started, logger: logger)
         } else {
             try await self.runDashboard(
                 stack, settings: settings, environment: environment, logFile: logFile,
@@ -242,15 +182,57 @@ struct KRPCTopCommand: AsyncParsableCommand {
 
     // MARK: --once
 
-    private func runOnce(_ stack: TopStack, settings: TopSettings, logger: Logger) async throws {
-        let report = await stack.run(deliver: { _ in }) { () -> String? in
-            try? await Task.sleep(for: settings.duration)
-            await stack.poller?.pollOnce()  // the freshest counts and faults for the report
-            return try? TopReport(stack.collector.makeSnapshot()).json()
+    /// Runs for `--duration`, then prints the report; a quit signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) ends the
+    /// wait early and prints the report so far. Either way krpc-top exits within `--duration` + 0.5 s: the last
+    /// Redis read is bounded, the report is printed before the stack shuts down, and a watchdog ends a shutdown
+    /// that hangs (a ZooKeeper or Redis that never answers).
+    private func runOnce(
+        _ stack: TopStack, settings: TopSettings, started start: ContinuousClock.Instant, logger: Logger
+    ) async throws {
+        let signals = QuitSignalWaiter.start()
+        logger.info("running until the report", metadata: ["top.duration": "\(settings.duration)"])
+        let signal = await stack.run(deliver: { _ in }) { () -> Int32 in
+            let signal = await Self.firstOf(
+                { try? await Task.sleep(until: start + settings.duration, clock: .continuous); return Int32(0) },
+                { await signals.wait() })
+            if signal == 0, let poller = stack.poller {
+                // The freshest counts and faults for the report, if Redis answers in time.
+                _ = await Self.firstOf(
+                    { await poller.pollOnce(); return true },
+                    { try? await Task.sleep(for: .milliseconds(200)); return false })
+            }
+            let report = (try? TopReport(stack.collector.makeSnapshot()).json()) ?? "{}"
+            print(report)
+            fflush(nil)
+            logger.info("report printed", metadata: ["top.signal": "\(signal)"])
+            let status: Int32 = signal == 0 || signal == SIGINT ? 0 : 128 + signal
+            let budget = max(.milliseconds(50), start + settings.duration + .milliseconds(400) - ContinuousClock.now)
+            Self.startShutdownWatchdog(status: status, after: budget)
+            return signal
         }
-        guard let report else { throw TopError("could not encode the report") }
-        print(report)
-        logger.info("report printed")
+        if signal != 0 && signal != SIGINT { throw ExitCode(128 + signal) }
+    }
+
+    /// The first of two operations to finish; the other keeps running unobserved (both must be harmless to
+    /// leave: a sleep, a read whose result is folded in whenever it comes).
+    static func firstOf<T: Sendable>(
+        _ a: @escaping @Sendable () async -> T, _ b: @escaping @Sendable () async -> T
+    ) async -> T {
+        let (stream, continuation) = AsyncStream.makeStream(of: T.self, bufferingPolicy: .bufferingOldest(1))
+        let first = Task {
+            continuation.yield(await a())
+        }
+        let second = Task {
+            continuation.yield(await b())
+        }
+        var iterator = stream.makeAsyncIterator()
+        let result = await iterator.next()
+        first.cancel()
+        second.cancel()
+        continuation.finish()
+        // Both yield before they end, so a value always comes; `a` again is a safe fallback for the compiler.
+        if let result { return result }
+        return await a()
     }
 
     // MARK: Dashboard
@@ -317,10 +299,12 @@ struct KRPCTopCommand: AsyncParsableCommand {
         }
     }
 
-    /// Exits the process if the shutdown after the UI has closed takes longer than 3 s.
-    static func startShutdownWatchdog(status: Int32) {
+    /// Exits the process if the shutdown after the UI has closed (or the report was printed) takes longer than
+    /// `after` (default 3 s).
+    static func startShutdownWatchdog(status: Int32, after: Duration = .seconds(3)) {
+        let seconds = Double(after.components.seconds) + Double(after.components.attoseconds) / 1e18
         let watchdog = Thread {
-            Thread.sleep(forTimeInterval: 3)
+            Thread.sleep(forTimeInterval: seconds)
             TerminalGuard.disarm()
             Glibc.exit(status)
         }
@@ -334,23 +318,4 @@ struct KRPCTopCommand: AsyncParsableCommand {
         guard let codeset = nl_langinfo(nl_item(CODESET)) else { return false }
         return String(cString: codeset).uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
     }
-}
-
-/// The command line, checked and converted.
-struct TopSettings: Sendable {
-    var registry: RegistryHandle.Choice
-    var redis: String?
-    var service: String
-    var method: String
-    var rate: Double
-    var balancer: BalancerKind
-    var refreshInterval: Duration
-    /// The load generator's shortest time between wake-ups (calls due in between go together).
-    var batchInterval: Duration
-    var deadline: Duration
-    var hedgeDelay: Duration?
-    var failover: Bool
-    var faultTTL: Duration
-    var delayMilliseconds: Int
-    var duration: Duration
 }

@@ -236,7 +236,7 @@ struct ReducerTests {
     func unbound() {
         var view = Fixtures.view(width: 80, height: 24)
         let before = view
-        #expect(Self.press(&view, .character("z"), .tab, .left, .control("x")).isEmpty)
+        #expect(Self.press(&view, .character("z"), .left, .control("x")).isEmpty)
         #expect(view == before)
     }
 }

@@ -266,7 +266,7 @@ struct RendererContentTests {
     func asciiMode() {
         let b = Renderer.render(Fixtures.view(width: 80, height: 24), options: RenderOptions(ascii: true))
         #expect(b.lines == [
-            "krpc-top  UserServiceRpc.Login  lb round-robin  rate 49.8 of 50/s",
+            "krpc-top  UserServiceRpc.Login  lb round-robin  rate 49.8 of 50/s  window 10s",
             "qps 149  err 0.3%  p50 410us  p99 2.9ms  zk connected (4.0s)  redis connected",
             " ADDRESS         STATE        AGE REDIS   R/S CALLS ERR%   P50   P99 LATENCY",
             ">127.0.0.1:8000  + HEALTHY    12m 12345  16.7  1234 0.0% 412us 1.2ms  ----------",

@@ -8,7 +8,7 @@ struct RendererLayoutTests {
         let buffer = Renderer.render(Fixtures.view(width: 80, height: 24))
         #expect(buffer.width == 80 && buffer.height == 24)
         #expect(buffer.lines == [
-            "krpc-top  UserServiceRpc.Login  lb round-robin  rate 49.8 of 50/s",
+            "krpc-top  UserServiceRpc.Login  lb round-robin  rate 49.8 of 50/s  window 10s",
             "qps 149  err 0.3%  p50 410µs  p99 2.9ms  zk connected (4.0s)  redis connected",
             " ADDRESS         STATE        AGE REDIS   R/S CALLS ERR%   P50   P99 LATENCY",
             ">127.0.0.1:8000  ● HEALTHY    12m 12345  16.7  1234 0.0% 412µs 1.2ms  ▃▃▃▃▃▃▃▃▃▃",
@@ -44,8 +44,8 @@ struct RendererLayoutTests {
         #expect(b[3, 0]?.character == ">")
         #expect((0..<80).allSatisfy { b[3, $0]?.isSelected == true })
         #expect((0..<80).allSatisfy { b[4, $0]?.isSelected == false })
-        // Error rates above zero are flagged; sparkline levels have their own styles.
-        #expect(b.style(of: "0.5%", row: 4) == .warning)
+        // Error rates above zero are flagged by severity; sparkline levels have their own styles.
+        #expect(b.style(of: "0.5%", row: 4) == .halfOpen)
         #expect(b.style(of: "0.0%", row: 3) == .text)
         #expect(b[4, 79]?.style == .sparkHigh)
         #expect(b[4, 75]?.style == .sparkLow)
@@ -141,17 +141,22 @@ struct RendererLayoutTests {
         for ascii in [false, true] {
             for configure: (inout ViewState) -> Void in [
                 { _ in }, { $0.feed(.key(.character("?"))) }, { $0.feed(.key(.character("/"))) },
+                { $0.feed(.key(.tab)); $0.feed(.key(.down)) }, { $0.feed(.key(.tab)); $0.feed(.key(.enter)) },
+                { $0.feed(.key(.tab)); $0.feed(.key(.character("/"))) },
             ] {
                 let nodes = [Fixtures.healthy, Fixtures.broken, Fixtures.halfOpen] + Fixtures.nodes(30)
-                let view = Fixtures.view(Fixtures.snapshot(nodes: nodes), width: width, height: height,
-                                         configure: configure)
+                var gone = Fixtures.broken
+                gone.address = Fixtures.address("127.0.0.1:11000")
+                gone.departedFor = .seconds(3)
+                let view = Fixtures.view(Fixtures.snapshot(nodes: nodes, departed: [gone]), width: width,
+                                         height: height, configure: configure)
                 let b = Renderer.render(view, options: RenderOptions(ascii: ascii))
                 #expect(b.width == width && b.height == height && b.cells.count == width * height)
                 #expect(b.paddedLines.allSatisfy { DisplayWidth.of($0) == width })
                 if ascii {
                     #expect(b.cells.allSatisfy { $0.character.isASCII })
                 }
-                if height > 0 && width > 0 && view.filterInput == nil && !view.showsHelp {
+                if height > 0 && width > 0 && view.filterInput == nil && view.logSearchInput == nil && !view.showsHelp {
                     #expect(b.lines[height - 1].hasPrefix("q"))
                 }
             }

@@ -65,6 +65,7 @@ struct TopReportTests {
         node.calls = 30
         node.errors = 0
         node.timeouts = 10
+        node.window = Fixtures.window(calls: 30, errors: 0, timeouts: 10, p50: 300, p99: 900)
         let json = try Self.object(Fixtures.snapshot(nodes: [node], events: []))
         let reported = try #require((json["nodes"] as? [[String: Any]])?.first)
         #expect(reported["calls"] as? Int == 30)
@@ -76,6 +77,43 @@ struct TopReportTests {
         let row = try #require(screen.row(containing: node.address.description))
         #expect(screen.lines[row].contains(" 25% "))
         #expect(screen.style(of: "25%", row: row) == .warning)
+    }
+
+    @Test("the window: window_s, the caller's window, each node's window and totals, departed nodes")
+    func window() throws {
+        var snapshot = Fixtures.snapshot()
+        snapshot.window = WindowFigures(length: .milliseconds(2500), calls: 90, errors: 5, timeouts: 10,
+                                        p50Microseconds: 400, p99Microseconds: 9000)
+        var gone = Fixtures.halfOpen
+        gone.address = Fixtures.address("127.0.0.1:11000")
+        gone.departedFor = .seconds(12)
+        snapshot.departed = [gone]
+        let json = try Self.object(snapshot)
+        #expect(json["window_s"] as? Double == 2.5)
+        let window = try #require(json["window"] as? [String: Any])
+        #expect(window["calls"] as? Int == 90)
+        #expect(window["errors"] as? Int == 5)
+        #expect(window["timeouts"] as? Int == 10)
+        #expect(window["error_percent"] as? Double == 15)
+        #expect(window["p50_us"] as? Int == 400)
+        #expect(window["p99_us"] as? Int == 9000)
+        let nodes = try #require(json["nodes"] as? [[String: Any]])
+        let broken = try #require(nodes.first { $0["address"] as? String == "127.0.0.1:9000" })
+        let nodeWindow = try #require(broken["window"] as? [String: Any])
+        #expect(nodeWindow["calls"] as? Int == 1100)
+        #expect(nodeWindow["errors"] as? Int == 5)
+        #expect(nodeWindow["p99_us"] as? Int == 2400)
+        for key in ["calls", "errors", "timeouts", "error_percent", "p50_us", "p99_us"] {
+            #expect(nodeWindow.keys.contains(key), "window.\(key)")
+        }
+        let totals = try #require(broken["totals"] as? [String: Any])
+        #expect(totals["calls"] as? Int == 1100)
+        #expect(totals["errors"] as? Int == 5)
+        #expect(broken["departed_ms"] == nil)
+        let departed = try #require(json["departed"] as? [[String: Any]])
+        #expect(departed.count == 1)
+        #expect(departed.first?["address"] as? String == "127.0.0.1:11000")
+        #expect(departed.first?["departed_ms"] as? Int == 12_000)
     }
 
     @Test("every state and kind spelled as the contract says")

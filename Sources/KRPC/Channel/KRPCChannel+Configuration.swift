@@ -33,6 +33,10 @@ extension KRPCChannel {
         public var eventHistory: Int
         /// Where the channel logs (transitions at info, the rest at debug).
         public var logger: Logger
+        /// Told of every attempt that ended in a way that counts for or against its node (not caller errors or
+        /// cancellations), after the channel counted it; called on the attempt's task, so it must be quick and
+        /// must not block. `nil` (default): nobody is told.
+        public var attemptObserver: (@Sendable (KRPCAttemptReport) -> Void)? = nil
 
         public init(
             balancer: BalancerKind = .roundRobin,

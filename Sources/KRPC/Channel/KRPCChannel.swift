@@ -357,11 +357,19 @@ public final class KRPCChannel: KRPCCaller, Sendable {
             )
             let end = ContinuousClock.now
             self.withState { $0.finish(pick, .success(latency: end - start), now: end) }
+            self.configuration.attemptObserver?(
+                KRPCAttemptReport(node: pick.address, outcome: .success, latency: end - start, endedAt: end))
             return (.success(response), nil)
         } catch {
             let kind = Self.failureKind(of: error)
             let outcome: ChannelState.AttemptOutcome = kind.map { .failure($0, message: error.message) } ?? .ignored
-            self.withState { $0.finish(pick, outcome, now: .now) }
+            let end = ContinuousClock.now
+            self.withState { $0.finish(pick, outcome, now: end) }
+            if let kind, let observer = self.configuration.attemptObserver {
+                observer(KRPCAttemptReport(
+                    node: pick.address, outcome: kind == .deadlineExceeded ? .timeout : .failure, latency: end - start,
+                    endedAt: end))
+            }
             return (.failure(error), kind)
         }
     }

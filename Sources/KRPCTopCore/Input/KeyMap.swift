@@ -87,6 +87,8 @@ public struct KeyMap: Sendable, Hashable {
         KeyBinding([.character("/")], .beginFilter, help: "filter nodes by address", hint: "filter",
                    hintPriority: 75),
         KeyBinding([.character("T")], .cycleTheme, help: "next theme", hint: "theme", hintPriority: 50),
+        KeyBinding([.tab], .toggleLogFocus, help: "focus the event log, or the table again", hint: "log",
+                   hintPriority: 74),
         KeyBinding([.escape], .dismiss, help: "close help, clear the filter"),
         KeyBinding([.character("?")], .toggleHelp, help: "show or hide this help", hint: "help",
                    hintPriority: 99),

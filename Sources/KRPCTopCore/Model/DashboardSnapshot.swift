@@ -21,12 +21,15 @@ public struct DashboardSnapshot: Sendable, Hashable {
     public var calls: Int
     /// Logical calls that failed for this client, since start.
     public var failures: Int
-    /// Recent error rate seen by this client in percent (0...100); `nil` without calls.
+    /// Error rate of this client's logical calls over the window, in percent (0...100); `nil` without calls.
     public var errorPercent: Double?
-    /// Median latency of logical calls, in microseconds; `nil` without data.
+    /// Median latency of logical calls over the window, in microseconds; `nil` without data.
     public var p50Microseconds: Int?
-    /// 99th percentile latency of logical calls, in microseconds; `nil` without data.
+    /// 99th percentile latency of logical calls over the window, in microseconds; `nil` without data.
     public var p99Microseconds: Int?
+    /// This client's logical calls (as the caller sees them, after failover) over the sliding window; its
+    /// ``WindowFigures/length`` is the window the header shows (`--window`).
+    public var window: WindowFigures
     /// The ZooKeeper session state.
     public var zookeeper: LinkState
     /// The negotiated ZooKeeper session timeout; `nil` before the first session.
@@ -39,6 +42,9 @@ public struct DashboardSnapshot: Sendable, Hashable {
     public var paused: Bool
     /// The nodes, in any order (the view sorts them).
     public var nodes: [NodeSnapshot]
+    /// Nodes that left the registry in the last minute (``NodeSnapshot/departedFor`` set, numbers frozen), shown
+    /// as `GONE` rows until they rejoin or a minute has passed.
+    public var departed: [NodeSnapshot]
     /// The most recent events, newest first (the renderer sorts by ``DashboardEvent/time`` anyway).
     public var events: [DashboardEvent]
     /// The local time zone's offset from UTC in seconds (`TimeZone.current.secondsFromGMT()`), used to print
@@ -58,12 +64,14 @@ public struct DashboardSnapshot: Sendable, Hashable {
         errorPercent: Double? = nil,
         p50Microseconds: Int? = nil,
         p99Microseconds: Int? = nil,
+        window: WindowFigures = .empty,
         zookeeper: LinkState = .unknown,
         zookeeperSessionTimeout: Duration? = nil,
         redis: LinkState = .unknown,
         panicMode: Bool = false,
         paused: Bool = false,
         nodes: [NodeSnapshot] = [],
+        departed: [NodeSnapshot] = [],
         events: [DashboardEvent] = [],
         utcOffsetSeconds: Int = 0
     ) {
@@ -78,13 +86,18 @@ public struct DashboardSnapshot: Sendable, Hashable {
         self.errorPercent = errorPercent
         self.p50Microseconds = p50Microseconds
         self.p99Microseconds = p99Microseconds
+        self.window = window
         self.zookeeper = zookeeper
         self.zookeeperSessionTimeout = zookeeperSessionTimeout
         self.redis = redis
         self.panicMode = panicMode
         self.paused = paused
         self.nodes = nodes
+        self.departed = departed
         self.events = events
         self.utcOffsetSeconds = utcOffsetSeconds
     }
+
+    /// The window's length (`--window`), shown in the header.
+    public var windowLength: Duration { self.window.length }
 }

@@ -16,6 +16,10 @@ public enum LinkState: String, Sendable, Hashable, CaseIterable, Codable {
     /// The spelling used on screen and in JSON: the raw value (`connected`, `disconnected`, …).
     public var jsonName: String { self.rawValue }
 
+    /// Whether a registry in this state can have told the node list: connected, or not used at all
+    /// (`--nodes`: ``disabled``). Otherwise an empty node table means "ZooKeeper not reached", not "no nodes".
+    public var hasAnsweredMembership: Bool { self == .connected || self == .disabled }
+
     /// The theme style: ``ThemeKey/ok`` when connected, ``ThemeKey/dim`` when disabled or unknown,
     /// ``ThemeKey/warning`` otherwise.
     public var themeKey: ThemeKey {

@@ -12,6 +12,10 @@ public struct NodeSnapshot: Sendable, Hashable {
     public var state: NodeState
     /// How long the node has been in ``state``.
     public var timeInState: Duration
+    /// How long the node's current episode has lasted: for a healthy node the time since it became healthy, for
+    /// a failing one the time since it left HEALTHY (the BROKEN ⇄ HALF-OPEN cycles of one failing stretch are one
+    /// episode). `nil`: same as ``timeInState``. The table's AGE.
+    public var timeInEpisode: Duration?
     /// Why the node is in its state, e.g. `5 consecutive failures: internal 'injected error'`; `nil` when
     /// there is nothing to say (a healthy node usually).
     public var reason: String?
@@ -22,16 +26,24 @@ public struct NodeSnapshot: Sendable, Hashable {
     public var redisCalls: Int?
     /// Rate of ``redisCalls`` in calls per second, over the collector's last refresh interval; `nil` when unknown.
     public var redisCallRate: Double?
-    /// Attempts this client sent to the node that the node answered (success or error).
+    /// Attempts this client sent to the node that the node answered (success or error), since krpc-top started
+    /// (kept when the node leaves and rejoins at the same address).
     public var calls: Int
     /// Of ``calls``, those the node answered with an error.
     public var errors: Int
     /// Attempts that got no answer before their deadline (not in ``calls``): a hanging node fails this way.
     public var timeouts: Int
-    /// Median latency of this client's calls to the node, in microseconds; `nil` without data.
+    /// Median latency of this client's recent attempts on the node (over the window: ``window``'s), in
+    /// microseconds; `nil` without data.
     public var p50Microseconds: Int?
-    /// 99th percentile latency, in microseconds; `nil` without data.
+    /// 99th percentile latency over the window, in microseconds; `nil` without data.
     public var p99Microseconds: Int?
+    /// This client's attempts on the node over the sliding window (`--window`): what the table's CALLS, ERR%,
+    /// P50 and P99 show.
+    public var window: WindowFigures
+    /// How long ago the node left the registry, for a departed node (a `GONE` row, numbers frozen); `nil` for a
+    /// present one.
+    public var departedFor: Duration?
     /// Latency over the last minute, one value per second, oldest first, in microseconds (typically each
     /// second's p99 or maximum). `nil` marks a second without calls. Longer arrays are cut to the last 60.
     public var latencyHistory: [Int?]
@@ -49,6 +61,7 @@ public struct NodeSnapshot: Sendable, Hashable {
         address: NodeAddress,
         state: NodeState = .healthy,
         timeInState: Duration = .zero,
+        timeInEpisode: Duration? = nil,
         reason: String? = nil,
         nextProbeIn: Duration? = nil,
         redisCalls: Int? = nil,
@@ -61,11 +74,14 @@ public struct NodeSnapshot: Sendable, Hashable {
         latencyHistory: [Int?] = [],
         fault: String? = nil,
         acceptsFaults: Bool? = nil,
-        inFlight: Int = 0
+        inFlight: Int = 0,
+        window: WindowFigures = .empty,
+        departedFor: Duration? = nil
     ) {
         self.address = address
         self.state = state
         self.timeInState = timeInState
+        self.timeInEpisode = timeInEpisode
         self.reason = reason
         self.nextProbeIn = nextProbeIn
         self.redisCalls = redisCalls
@@ -79,9 +95,23 @@ public struct NodeSnapshot: Sendable, Hashable {
         self.fault = fault
         self.acceptsFaults = acceptsFaults
         self.inFlight = inFlight
+        self.window = window
+        self.departedFor = departedFor
     }
 
-    /// Failed attempts in percent of the attempts that ended: `(errors + timeouts) / (calls + timeouts)`, so a
+    /// The totals since start (``calls``, ``errors``, ``timeouts``).
+    public var totals: NodeTotals {
+        NodeTotals(calls: self.calls, errors: self.errors, timeouts: self.timeouts)
+    }
+
+    /// The table's AGE: ``timeInEpisode``, or ``timeInState`` when unknown.
+    public var age: Duration { self.timeInEpisode ?? self.timeInState }
+
+    /// The node left the registry and is shown as a `GONE` row.
+    public var isDeparted: Bool { self.departedFor != nil }
+
+    /// Since start: failed attempts in percent of the attempts that ended,
+    /// `(errors + timeouts) / (calls + timeouts)`, so a
     /// node that hangs shows its failures as plainly as one that answers errors; `nil` before any attempt ended.
     public var errorPercent: Double? {
         let ended = self.calls + self.timeouts

@@ -22,10 +22,12 @@ extension Renderer {
             Segment([("rate ", .dim), (Format.rate(s.achievedRate), .text), (" of ", .dim),
                      (Format.rate(s.targetRate), .text), ("/s", .dim)], 70),
         ]
+        // The window every figure of the header and the table is over (`--window`).
+        a.append(Segment([("window ", .dim), (Format.countdown(s.windowLength), .text)], 5))
         if s.paused { a.append(Segment([("PAUSED", .warning)], 95)) }
         if s.panicMode { a.append(Segment([("PANIC", .broken)], 100)) }
 
-        let errorStyle: ThemeKey = (s.errorPercent ?? 0) > 0 ? .warning : .text
+        let errorStyle = Self.errorSeverity(s.errorPercent)
         var zk: [Span] = [("zk ", .dim), (s.zookeeper.jsonName, s.zookeeper.themeKey)]
         if let timeout = s.zookeeperSessionTimeout {
             zk.append((" (" + Format.countdown(timeout) + ")", .dim))

@@ -15,6 +15,10 @@ extension Renderer {
                 text = "waiting for the first snapshot"
             } else if !view.filter.isEmpty {
                 text = "no node matches '\(DisplayWidth.sanitized(view.filter))' (Esc clears the filter)"
+            } else if let snapshot = view.snapshot, !snapshot.zookeeper.hasAnsweredMembership {
+                // Never "no nodes" while the registry was not reached: that would be a claim about the cluster.
+                text = snapshot.zookeeper == .unknown
+                    ? "waiting for the registry" : "ZooKeeper not reached (\(snapshot.zookeeper.jsonName))"
             } else {
                 text = "no nodes registered for this method"
             }
@@ -65,9 +69,11 @@ extension Renderer {
             buffer.fill(row: row, style: .text, selected: true)
             buffer.write(String(glyphs.marker), row: row, column: 0, style: .text, selected: true)
         }
+        let gone = node.isDeparted
         for column in table.columns {
             let end = column.start + column.width
             func cell(_ text: String, _ style: ThemeKey) {
+                let style = gone ? .dim : style  // a departed node's numbers are frozen: all dimmed
                 let text = DisplayWidth.truncated(text, to: column.width, ellipsis: glyphs.ellipsis)
                 let start = column.id.rightAligned ? end - DisplayWidth.of(text) : column.start
                 buffer.write(text, row: row, column: start, style: style, selected: selected, limit: end)
@@ -76,24 +82,32 @@ extension Renderer {
             case .address:
                 let address = DisplayWidth.truncatedAddress(
                     DisplayWidth.sanitized(node.address.description), to: column.width, ellipsis: glyphs.ellipsis)
-                buffer.write(address, row: row, column: column.start, style: .text, selected: selected, limit: end)
+                buffer.write(address, row: row, column: column.start, style: gone ? .dim : .text, selected: selected,
+                             limit: end)
             case .state:
-                let glyph = String(node.state.glyph(ascii: glyphs.ascii))
-                cell(table.compactState ? glyph : glyph + " " + node.state.word, node.state.themeKey)
+                if gone {
+                    let glyph = glyphs.ascii ? "-" : "○"
+                    cell(table.compactState ? glyph : glyph + " GONE", .dim)
+                } else {
+                    let glyph = String(node.state.glyph(ascii: glyphs.ascii))
+                    cell(table.compactState ? glyph : glyph + " " + node.state.word, node.state.themeKey)
+                }
             case .age:
-                cell(Format.age(node.timeInState), .dim)
+                // A departed node: how long ago it left.
+                cell(Format.age(node.departedFor ?? node.age), .dim)
             case .redisCalls:
                 cell(node.redisCalls.map(Format.count) ?? "-", .text)
             case .redisRate:
                 cell(node.redisCallRate.map(Format.rate) ?? "-", .dim)
             case .calls:
-                cell(Format.count(node.calls), .text)
+                cell(Format.count(node.window.attempts), .text)
             case .errorPercent:
-                cell(Format.percent(node.errorPercent), node.errors + node.timeouts > 0 ? .warning : .text)
+                let percent = node.window.errorPercent
+                cell(Format.percent(percent), Self.errorSeverity(percent))
             case .p50:
-                cell(Format.latency(node.p50Microseconds, ascii: glyphs.ascii), .text)
+                cell(Format.latency(node.window.p50Microseconds, ascii: glyphs.ascii), .text)
             case .p99:
-                cell(Format.latency(node.p99Microseconds, ascii: glyphs.ascii), .text)
+                cell(Format.latency(node.window.p99Microseconds, ascii: glyphs.ascii), .text)
             case .latency:
                 let spark = Sparkline.cells(node.latencyHistory, width: column.width, maximum: sparkMax,
                                             glyphs: glyphs)
@@ -105,6 +119,17 @@ extension Renderer {
             case .inFlight:
                 cell(Format.count(node.inFlight), .dim)
             }
+        }
+    }
+
+    /// The colour of an error percentage by severity: none (or unknown) plain, below 5 % the warning colour's
+    /// milder neighbour (half-open), below 50 % a warning, from 50 % the broken colour.
+    static func errorSeverity(_ percent: Double?) -> ThemeKey {
+        guard let percent, percent > 0 else { return .text }
+        switch percent {
+        case ..<5: return .halfOpen
+        case ..<50: return .warning
+        default: return .broken
         }
     }
 

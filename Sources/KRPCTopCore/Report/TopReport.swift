@@ -15,10 +15,89 @@ import KRPCPolicy
 /// `zookeeper_session_timeout_ms`; per node `timeouts`, `since_ms`, `next_probe_ms`, `redis_rate`, `in_flight`,
 /// `error_percent`; per event `kind` and `unix_time`. Nodes are sorted by address, events newest first.
 ///
+/// The sliding window (krpc-top 2): `window_s` (its length), `window` (the caller's logical calls over it), per node
+/// `window` (its attempts over it) and `totals` (since start, kept across a rejoin; the same figures as the node's
+/// `calls`, `errors`, `timeouts`, `error_percent`), `episode_ms` (time since the node left HEALTHY, or healthy
+/// since), and `departed` (nodes that left in the last minute, each with `departed_ms`, figures frozen).
+/// The header's `error_percent`, `p50_us`, `p99_us` and each node's `p50_us`, `p99_us` are over the window.
+///
 /// ```swift
 /// print(try TopReport(snapshot).json())
 /// ```
 public struct TopReport: Sendable, Hashable, Codable {
+    /// Figures over the sliding window.
+    public struct Window: Sendable, Hashable, Codable {
+        /// Attempts answered (success or error); for the caller, logical calls that ended with an answer.
+        public var calls: Int
+        /// Of ``calls``, the ones answered with an error.
+        public var errors: Int
+        /// Attempts with no answer before their deadline (not in ``calls``).
+        public var timeouts: Int
+        /// `(errors + timeouts) / (calls + timeouts)` in percent, or `null` without attempts.
+        public var errorPercent: Double?
+        /// Latency percentiles and maximum in microseconds, or `null` without attempts.
+        public var p50Us: Int?
+        public var p90Us: Int?
+        public var p99Us: Int?
+        public var p999Us: Int?
+        public var maxUs: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case calls, errors, timeouts
+            case errorPercent = "error_percent", p50Us = "p50_us", p90Us = "p90_us", p99Us = "p99_us"
+            case p999Us = "p999_us", maxUs = "max_us"
+        }
+
+        init(_ f: WindowFigures) {
+            self.calls = f.calls
+            self.errors = f.errors
+            self.timeouts = f.timeouts
+            self.errorPercent = f.errorPercent
+            self.p50Us = f.p50Microseconds
+            self.p90Us = f.p90Microseconds
+            self.p99Us = f.p99Microseconds
+            self.p999Us = f.p999Microseconds
+            self.maxUs = f.maxMicroseconds
+        }
+
+        /// Encodes every key, unknown values as `null`.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.calls, forKey: .calls)
+            try c.encode(self.errors, forKey: .errors)
+            try c.encode(self.timeouts, forKey: .timeouts)
+            try c.encode(self.errorPercent, forKey: .errorPercent)
+            try c.encode(self.p50Us, forKey: .p50Us)
+            try c.encode(self.p90Us, forKey: .p90Us)
+            try c.encode(self.p99Us, forKey: .p99Us)
+            try c.encode(self.p999Us, forKey: .p999Us)
+            try c.encode(self.maxUs, forKey: .maxUs)
+        }
+    }
+
+    /// Counts since start.
+    public struct Totals: Sendable, Hashable, Codable {
+        public var calls: Int
+        public var errors: Int
+        public var timeouts: Int
+        /// `(errors + timeouts) / (calls + timeouts)` in percent, or `null`.
+        public var errorPercent: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case calls, errors, timeouts
+            case errorPercent = "error_percent"
+        }
+
+        /// Encodes every key, unknown values as `null`.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.calls, forKey: .calls)
+            try c.encode(self.errors, forKey: .errors)
+            try c.encode(self.timeouts, forKey: .timeouts)
+            try c.encode(self.errorPercent, forKey: .errorPercent)
+        }
+    }
+
     /// One node.
     public struct Node: Sendable, Hashable, Codable {
         /// `host:port`.
@@ -51,12 +130,42 @@ public struct TopReport: Sendable, Hashable, Codable {
         public var inFlight: Int
         /// `(errors + timeouts) / (calls + timeouts)` in percent, or `null` before any attempt ended.
         public var errorPercent: Double?
+        /// Milliseconds since the node left HEALTHY (one episode across BROKEN ⇄ HALF-OPEN), or healthy since.
+        public var episodeMs: Int
+        /// This client's attempts on the node over the window.
+        public var window: Window
+        /// Since start (the same as ``calls``, ``errors``, ``timeouts``, ``errorPercent``).
+        public var totals: Totals
+        /// For a departed node: milliseconds since it left; `null` for a present one (and absent from `nodes`).
+        public var departedMs: Int?
 
         enum CodingKeys: String, CodingKey {
-            case address, state, reason, calls, errors, timeouts, fault
+            case address, state, reason, calls, errors, timeouts, fault, window, totals
             case redisCalls = "redis_calls", p50Us = "p50_us", p99Us = "p99_us", sinceMs = "since_ms"
             case nextProbeMs = "next_probe_ms", redisRate = "redis_rate", inFlight = "in_flight"
-            case errorPercent = "error_percent"
+            case errorPercent = "error_percent", episodeMs = "episode_ms", departedMs = "departed_ms"
+        }
+
+        init(_ n: NodeSnapshot) {
+            self.address = n.address.description
+            self.state = n.state.jsonName
+            self.reason = n.reason
+            self.redisCalls = n.redisCalls
+            self.calls = n.calls
+            self.errors = n.errors
+            self.timeouts = n.timeouts
+            self.p50Us = n.p50Microseconds
+            self.p99Us = n.p99Microseconds
+            self.fault = n.fault
+            self.sinceMs = Format.milliseconds(n.timeInState)
+            self.nextProbeMs = n.nextProbeIn.map(Format.milliseconds)
+            self.redisRate = n.redisCallRate
+            self.inFlight = n.inFlight
+            self.errorPercent = n.errorPercent
+            self.episodeMs = Format.milliseconds(n.age)
+            self.window = Window(n.window)
+            self.totals = Totals(calls: n.calls, errors: n.errors, timeouts: n.timeouts, errorPercent: n.errorPercent)
+            self.departedMs = n.departedFor.map(Format.milliseconds)
         }
 
         /// Encodes every key, unknown values as `null`.
@@ -77,6 +186,10 @@ public struct TopReport: Sendable, Hashable, Codable {
             try c.encode(self.redisRate, forKey: .redisRate)
             try c.encode(self.inFlight, forKey: .inFlight)
             try c.encode(self.errorPercent, forKey: .errorPercent)
+            try c.encode(self.episodeMs, forKey: .episodeMs)
+            try c.encode(self.window, forKey: .window)
+            try c.encode(self.totals, forKey: .totals)
+            if self.departedMs != nil { try c.encode(self.departedMs, forKey: .departedMs) }
         }
     }
 
@@ -151,9 +264,16 @@ public struct TopReport: Sendable, Hashable, Codable {
     public var paused: Bool
     /// The negotiated ZooKeeper session timeout in milliseconds, or `null`.
     public var zookeeperSessionTimeoutMs: Int?
+    /// The sliding window's length in seconds.
+    public var windowS: Double
+    /// The caller's logical calls over the window.
+    public var window: Window
+    /// Nodes that left in the last minute (figures frozen), by address.
+    public var departed: [Node]
 
     enum CodingKeys: String, CodingKey {
         case service, method, balancer, zookeeper, redis, calls, failures, nodes, events, panic, paused
+        case window, departed, windowS = "window_s"
         case rateTarget = "rate_target", rateAchieved = "rate_achieved", clusterQPS = "cluster_qps"
         case errorPercent = "error_percent", p50Us = "p50_us", p99Us = "p99_us"
         case zookeeperSessionTimeoutMs = "zookeeper_session_timeout_ms"
@@ -168,13 +288,12 @@ public struct TopReport: Sendable, Hashable, Codable {
         self.redis = snapshot.redis.jsonName
         self.calls = snapshot.calls
         self.failures = snapshot.failures
-        self.nodes = snapshot.nodes.sorted { NodeAddress.naturallyPrecedes($0.address, $1.address) }.map { n in
-            Node(address: n.address.description, state: n.state.jsonName, reason: n.reason, redisCalls: n.redisCalls,
-                 calls: n.calls, errors: n.errors, timeouts: n.timeouts, p50Us: n.p50Microseconds, p99Us: n.p99Microseconds,
-                 fault: n.fault, sinceMs: Format.milliseconds(n.timeInState),
-                 nextProbeMs: n.nextProbeIn.map(Format.milliseconds), redisRate: n.redisCallRate,
-                 inFlight: n.inFlight, errorPercent: n.errorPercent)
-        }
+        self.nodes = snapshot.nodes.sorted { NodeAddress.naturallyPrecedes($0.address, $1.address) }.map(Node.init)
+        self.departed = snapshot.departed.sorted { NodeAddress.naturallyPrecedes($0.address, $1.address) }
+            .map(Node.init)
+        let length = snapshot.window.length.components
+        self.windowS = Double(length.seconds) + Double(length.attoseconds) / 1e18
+        self.window = Window(snapshot.window)
         self.events = snapshot.events.enumerated()
             .sorted { $0.element.time != $1.element.time ? $0.element.time > $1.element.time : $0.offset < $1.offset }
             .map { Self.event($0.element) }
@@ -231,6 +350,9 @@ public struct TopReport: Sendable, Hashable, Codable {
         try c.encode(self.panic, forKey: .panic)
         try c.encode(self.paused, forKey: .paused)
         try c.encode(self.zookeeperSessionTimeoutMs, forKey: .zookeeperSessionTimeoutMs)
+        try c.encode(self.windowS, forKey: .windowS)
+        try c.encode(self.window, forKey: .window)
+        try c.encode(self.departed, forKey: .departed)
     }
 
     /// The document as UTF-8 JSON text, keys sorted.
@@ -253,10 +375,16 @@ public struct TopReport: Sendable, Hashable, Codable {
         r.rateAchieved = f(r.rateAchieved) ?? 0
         r.clusterQPS = f(r.clusterQPS)
         r.errorPercent = f(r.errorPercent)
-        for i in r.nodes.indices {
-            r.nodes[i].redisRate = f(r.nodes[i].redisRate)
-            r.nodes[i].errorPercent = f(r.nodes[i].errorPercent)
+        func finite(_ n: inout Node) {
+            n.redisRate = f(n.redisRate)
+            n.errorPercent = f(n.errorPercent)
+            n.totals.errorPercent = f(n.totals.errorPercent)
+            n.window.errorPercent = f(n.window.errorPercent)
         }
+        for i in r.nodes.indices { finite(&r.nodes[i]) }
+        for i in r.departed.indices { finite(&r.departed[i]) }
+        r.window.errorPercent = f(r.window.errorPercent)
+        r.windowS = f(r.windowS) ?? 0
         for i in r.events.indices { r.events[i].unixTime = f(r.events[i].unixTime) ?? 0 }
         return r
     }

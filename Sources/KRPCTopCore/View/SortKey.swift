@@ -4,7 +4,7 @@ public enum SortKey: String, Sendable, Hashable, CaseIterable {
     case address
     /// Worst first: broken, half-open, healthy; then by address.
     case state
-    /// Most errors first (this client's error count); then by address.
+    /// Highest error percentage over the window first; then by address.
     case errors
     /// Slowest first (p99); nodes without data last; then by address.
     case latency
@@ -32,9 +32,13 @@ public enum SortKey: String, Sendable, Hashable, CaseIterable {
             switch self {
             case .address: return 0
             case .state: return a.state.severityRank - b.state.severityRank
-            case .errors: return b.errors - a.errors
+            case .errors:
+                // Over the window, like the ERR% column.
+                let x = a.window.errorPercent ?? -1
+                let y = b.window.errorPercent ?? -1
+                return x > y ? -1 : (x < y ? 1 : 0)
             case .latency:
-                switch (a.p99Microseconds, b.p99Microseconds) {
+                switch (a.window.p99Microseconds, b.window.p99Microseconds) {
                 case (nil, nil): return 0
                 case (nil, _): return 1
                 case (_, nil): return -1

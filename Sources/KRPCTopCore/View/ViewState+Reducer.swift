@@ -34,6 +34,7 @@ extension ViewState {
         case .resize(let size):
             self.size = size
             self.reselect()
+            self.fixLogScroll()
             return []
         case .tick(let now):
             self.now = now
@@ -79,11 +80,13 @@ extension ViewState {
             }
             return []
         }
+        if self.logFocused, let effects = self.handleLogKey(key) { return effects }
         guard let command = self.configuration.keyMap.command(for: key) else { return [] }
         return self.perform(command)
     }
 
     private mutating func handle(_ mouse: MouseEvent) {
+        if self.logFocused, self.handleLogMouse(mouse) { return }
         switch mouse {
         case .wheelUp: self.moveSelection(by: -1)
         case .wheelDown: self.moveSelection(by: 1)
@@ -153,6 +156,8 @@ extension ViewState {
             return [.setTheme(next)]
         case .toggleHelp:
             self.showsHelp.toggle()
+        case .toggleLogFocus:
+            self.toggleLogFocus()
         case .dismiss:
             if self.showsHelp {
                 self.showsHelp = false
@@ -224,7 +229,7 @@ extension ViewState {
         return names[(i + 1) % names.count]
     }
 
-    private mutating func show(_ severity: StatusMessage.Severity, _ text: String) {
+    mutating func show(_ severity: StatusMessage.Severity, _ text: String) {
         self.statusMessage = StatusMessage(severity, text, expiresAt: self.now + self.configuration.messageDuration)
     }
 

@@ -1,12 +1,12 @@
-import KRPC
-import KRPCPolicy
+public import KRPC
+public import KRPCPolicy
 import KRPCZooKeeper
-import Logging
+public import Logging
 
 /// The registry krpc-top discovers nodes through: ZooKeeper (`--zk`), or a fixed list (`--nodes`).
-struct RegistryHandle: Sendable {
+public struct RegistryHandle: Sendable {
     /// Which registry to use.
-    enum Choice: Sendable, Hashable {
+    public enum Choice: Sendable, Hashable {
         /// ZooKeeper servers (`host:port[,host:port…]`), the layout's root (`""` or `/path`), the session timeout
         /// to ask for.
         case zooKeeper(servers: String, root: String, sessionTimeout: Duration)
@@ -14,17 +14,18 @@ struct RegistryHandle: Sendable {
         case fixed([NodeAddress], ServiceKey)
     }
 
-    let registry: any ServiceRegistry
+    public let registry: any ServiceRegistry
     /// Whether the header shows a ZooKeeper state (else "disabled").
-    let usesZooKeeper: Bool
+    public let usesZooKeeper: Bool
     /// The negotiated session timeout, when known.
-    let sessionTimeout: @Sendable () -> Duration?
+    public let sessionTimeout: @Sendable () -> Duration?
     /// Keeps the session (ZooKeeper) until ``close`` ends it; returns at once for a fixed list.
-    let run: @Sendable () async -> Void
+    public let run: @Sendable () async -> Void
     /// Ends the session (ZooKeeper) when krpc-top stops.
-    let close: @Sendable () async -> Void
+    public let close: @Sendable () async -> Void
 
-    static func make(_ choice: Choice, logger: Logger) throws(TopError) -> RegistryHandle {
+    /// Opens the chosen registry (a ZooKeeper session starts connecting in the background).
+    public static func make(_ choice: Choice, logger: Logger) throws(TopError) -> RegistryHandle {
         switch choice {
         case .fixed(let nodes, let key):
             let registry = InMemoryServiceRegistry(nodes.map { ServiceInstance(address: $0) }, under: key)

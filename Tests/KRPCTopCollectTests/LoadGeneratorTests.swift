@@ -1,4 +1,4 @@
-import KRPCTopCore
+import KRPCTopCollect
 import Synchronization
 import Testing
 

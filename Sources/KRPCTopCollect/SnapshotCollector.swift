@@ -1,6 +1,6 @@
-import KRPC
-import KRPCPolicy
-import KRPCTopCore
+public import KRPC
+public import KRPCPolicy
+public import KRPCTopCore
 import Synchronization
 
 /// Builds a ``DashboardSnapshot`` every refresh from the channel's snapshot, the latest Redis reading and the
@@ -8,28 +8,45 @@ import Synchronization
 ///
 /// Cheap by design: one `channel.snapshot()` (a copy under the channel's lock), one copy of the Redis reading,
 /// and an event list rebuilt only when the channel or the poller reported something new.
-final class SnapshotCollector: Sendable {
+public final class SnapshotCollector: Sendable {
     /// Where the snapshot's fixed parts come from.
-    struct Sources: Sendable {
-        var key: ServiceKey
-        var channel: KRPCChannel
-        var load: LoadGenerator
-        var poller: RedisPoller?
+    public struct Sources: Sendable {
+        public var key: ServiceKey
+        public var channel: KRPCChannel
+        public var load: LoadGenerator
+        public var poller: RedisPoller?
+        /// The windows, totals, episodes and departed nodes (fed by the call path).
+        public var ledger: CallLedger
         /// `false` with a fixed node list (`--nodes`): ZooKeeper shows as disabled.
-        var usesZooKeeper: Bool
+        public var usesZooKeeper: Bool
         /// The negotiated ZooKeeper session timeout, when known.
-        var sessionTimeout: @Sendable () -> Duration?
+        public var sessionTimeout: @Sendable () -> Duration?
         /// Seconds since 1970.
-        var wallClock: @Sendable () -> Double
+        public var wallClock: @Sendable () -> Double
         /// The local offset from UTC in seconds, for event times.
-        var utcOffsetSeconds: Int
+        public var utcOffsetSeconds: Int
+
+        /// Gathers the sources.
+        public init(
+            key: ServiceKey, channel: KRPCChannel, load: LoadGenerator, poller: RedisPoller?, ledger: CallLedger,
+            usesZooKeeper: Bool, sessionTimeout: @escaping @Sendable () -> Duration?,
+            wallClock: @escaping @Sendable () -> Double, utcOffsetSeconds: Int
+        ) {
+            self.key = key
+            self.channel = channel
+            self.load = load
+            self.poller = poller
+            self.ledger = ledger
+            self.usesZooKeeper = usesZooKeeper
+            self.sessionTimeout = sessionTimeout
+            self.wallClock = wallClock
+            self.utcOffsetSeconds = utcOffsetSeconds
+        }
     }
 
     private struct Sample {
         var time: ContinuousClock.Instant
         var started: Int
-        var calls: Int
-        var failures: Int
     }
 
     private struct State {
@@ -44,23 +61,22 @@ final class SnapshotCollector: Sendable {
 
     /// The achieved rate is measured over about this long.
     static let rateWindow = Duration.seconds(1)
-    /// The header's error rate is measured over about this long.
-    static let errorWindow = Duration.seconds(10)
     /// Events shown.
     static let eventLimit = 200
 
-    let sources: Sources
+    public let sources: Sources
     private let state = Mutex(State())
 
-    init(sources: Sources) {
+    /// Creates a collector over its sources.
+    public init(sources: Sources) {
         self.sources = sources
     }
 
     /// The channel's nodes at the last snapshot (the Redis poller reads their fault keys).
-    var nodes: [NodeAddress] { self.state.withLock { $0.nodes } }
+    public var nodes: [NodeAddress] { self.state.withLock { $0.nodes } }
 
     /// Delivers a snapshot every `interval` until cancelled.
-    func run(interval: Duration, deliver: @Sendable (DashboardSnapshot) -> Void) async {
+    public func run(interval: Duration, deliver: @Sendable (DashboardSnapshot) -> Void) async {
         let clock = ContinuousClock()
         var next = clock.now
         while !Task.isCancelled {
@@ -73,33 +89,33 @@ final class SnapshotCollector: Sendable {
     }
 
     /// Everything the dashboard shows, now.
-    func makeSnapshot() -> DashboardSnapshot {
+    public func makeSnapshot() -> DashboardSnapshot {
         let channel = self.sources.channel.snapshot()
         let redis = self.sources.poller?.reading
         let load = self.sources.load
         let counters = load.counters
         let now = channel.takenAt
 
-        let (achieved, errorPercent, events) = self.state.withLock { s in
-            s.samples.append(
-                Sample(
-                    time: now, started: counters.started, calls: channel.calls,
-                    failures: channel.failures))
-            while s.samples.count > 2 && now - s.samples[1].time >= Self.errorWindow { s.samples.removeFirst() }
+        let (achieved, events) = self.state.withLock { s in
+            s.samples.append(Sample(time: now, started: counters.started))
+            while s.samples.count > 2 && now - s.samples[1].time >= Self.rateWindow { s.samples.removeFirst() }
             s.nodes = channel.nodes.map(\.address)
             let latest = s.samples[s.samples.count - 1]
             // Achieved rate: against the newest sample at least a rate window old (or the oldest one).
             let rateBase = s.samples.last { now - $0.time >= Self.rateWindow } ?? s.samples[0]
             let rateSeconds = Self.seconds(now - rateBase.time)
             let achieved = rateSeconds > 0 ? Double(latest.started - rateBase.started) / rateSeconds : 0
-            let errorBase = s.samples[0]
-            let done = (latest.calls - errorBase.calls) + (latest.failures - errorBase.failures)
-            let errorPercent = done > 0 ? Double(latest.failures - errorBase.failures) * 100 / Double(done) : nil
             self.refreshEvents(&s, channel: channel, redis: redis)
-            return (achieved, errorPercent, s.events)
+            return (achieved, s.events)
         }
 
-        let nodes = channel.nodes.map { Self.node($0, at: now, redis: redis) }
+        let ledger = self.sources.ledger
+        let time = now - ledger.origin
+        let mapped = channel.nodes.map { Self.node($0, at: now, redis: redis) }
+        let (nodes, departed, caller) = ledger.withLedger { l in
+            let (nodes, departed) = l.update(mapped, at: time)
+            return (nodes, departed, l.callerFigures(at: time))
+        }
         return DashboardSnapshot(
             service: self.sources.key.service,
             method: self.sources.key.method,
@@ -109,15 +125,17 @@ final class SnapshotCollector: Sendable {
             clusterQPS: redis?.clusterQPS,
             calls: channel.calls,
             failures: channel.failures,
-            errorPercent: errorPercent,
-            p50Microseconds: channel.latency.count > 0 ? channel.latency.p50Micros : nil,
-            p99Microseconds: channel.latency.count > 0 ? channel.latency.p99Micros : nil,
+            errorPercent: caller.errorPercent,
+            p50Microseconds: caller.p50Microseconds,
+            p99Microseconds: caller.p99Microseconds,
+            window: caller,
             zookeeper: self.sources.usesZooKeeper ? Self.link(channel.registryState) : .disabled,
             zookeeperSessionTimeout: self.sources.usesZooKeeper ? self.sources.sessionTimeout() : nil,
             redis: redis?.state ?? .disabled,
             panicMode: channel.panic,
             paused: load.isPaused,
             nodes: nodes,
+            departed: departed,
             events: events,
             utcOffsetSeconds: self.sources.utcOffsetSeconds
         )
@@ -149,7 +167,7 @@ final class SnapshotCollector: Sendable {
         switch e.kind {
         case .breaker(let from, let to, let why):
             kind = .transition(from: Self.state(from), to: Self.state(to))
-            reason = why.isEmpty ? nil : why
+            reason = why.isEmpty ? nil : ReasonWording.canonical(why)
         case .nodeJoined: kind = .joined
         case .nodeLeft: kind = .left
         case .panicStarted: kind = .panic(true)
@@ -165,6 +183,7 @@ final class SnapshotCollector: Sendable {
 
     // MARK: Mapping
 
+    /// The breaker's view of one node; the ledger adds counts, window and episode.
     static func node(_ n: KRPC.NodeSnapshot, at now: ContinuousClock.Instant, redis: RedisPoller.Reading?)
         -> KRPCTopCore.NodeSnapshot
     {
@@ -173,16 +192,11 @@ final class SnapshotCollector: Sendable {
             address: n.address,
             state: state,
             timeInState: max(.zero, now - n.breaker.since),
-            reason: state == .healthy ? nil : n.breaker.reason,
+            reason: state == .healthy ? nil : n.breaker.reason.map(ReasonWording.canonical),
             nextProbeIn: state == .healthy ? nil : (n.nextProbeIn ?? n.breaker.timeUntilNextProbe),
             redisCalls: redis?.calls[n.address],
             redisCallRate: redis?.callRates[n.address],
-            // The contract: attempts the node answered (success or error), and of those the failed ones.
-            calls: n.answered,
-            errors: max(0, n.failures - n.timeouts),
-            timeouts: n.timeouts,
-            p50Microseconds: n.latency.count > 0 ? n.latency.p50Micros : nil,
-            p99Microseconds: n.latency.count > 0 ? n.latency.p99Micros : nil,
+            // Counts, percentiles and the window: filled from the ledger (by address, kept across a rejoin).
             latencyHistory: n.latencyPerSecond.suffix(60).map { $0 > 0 ? Int($0.rounded()) : nil },
             fault: redis?.faults[n.address],
             acceptsFaults: n.faultInjection,

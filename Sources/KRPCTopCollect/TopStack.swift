@@ -1,33 +1,34 @@
 import Foundation
-import KRPC
+public import KRPC
 import KRPCPolicy
-import KRPCRedis
-import KRPCTopCore
-import Logging
+public import KRPCRedis
+public import KRPCTopCore
+public import Logging
 import NIOCore
-import NIOPosix
+public import NIOPosix
 
 /// The client stack krpc-top embeds, wired: registry → channel (balancer, breakers, probes, failover, hedging),
 /// the load generator calling through it, the Redis client with its poller and fault injector, and the collector
 /// that turns all of it into dashboard snapshots.
-struct TopStack: Sendable {
-    let key: ServiceKey
-    let registry: RegistryHandle
-    let channel: KRPCChannel
-    let load: LoadGenerator
-    let redis: RedisClient?
-    let poller: RedisPoller?
-    let injector: FaultInjector?
-    let collector: SnapshotCollector
-    let refreshInterval: Duration
-    let logger: Logger
+public struct TopStack: Sendable {
+    public let key: ServiceKey
+    public let registry: RegistryHandle
+    public let channel: KRPCChannel
+    public let load: LoadGenerator
+    public let redis: RedisClient?
+    public let poller: RedisPoller?
+    public let injector: FaultInjector?
+    public let ledger: CallLedger
+    public let collector: SnapshotCollector
+    public let refreshInterval: Duration
+    public let logger: Logger
     /// One thread for the whole call path: the load generator's tasks, the channel's attempts and
     /// timers, and every node connection. A call then wakes no other thread.
-    let callLoopGroup: MultiThreadedEventLoopGroup
+    public let callLoopGroup: MultiThreadedEventLoopGroup
 
     /// Builds the stack; nothing runs until ``run(deliver:_:)``.
     /// - Throws: ``TopError`` for a bad configuration (an address, a balancer, the registry).
-    init(settings: TopSettings, logger: Logger) throws(TopError) {
+    public init(settings: TopSettings, logger: Logger) throws(TopError) {
         let key = ServiceKey(service: settings.service, method: settings.method)
         self.key = key
         self.logger = logger
@@ -41,6 +42,10 @@ struct TopStack: Sendable {
         // Breakers are ticked (and due probes sent) once per refresh: the screen shows nothing finer.
         configuration.tickInterval = settings.refreshInterval
         configuration.logger = Logger(label: "krpc.channel")
+        // Every attempt feeds the per-node windows and totals; every logical call (below) the caller's window.
+        let ledger = CallLedger(window: settings.window)
+        self.ledger = ledger
+        configuration.attemptObserver = { ledger.observe($0) }
         do {
             try configuration.validate()
         } catch {
@@ -78,29 +83,45 @@ struct TopStack: Sendable {
         if key.service == UserServiceRpc.name && key.method == UserServiceRpc.login {
             let users = UserServiceClient(channel)
             // The seed's demo login.
-            call = { _ = try? await users.login(name: "zhangsan", pwd: "123456", deadline: deadline) }
+            call = {
+                let start = ContinuousClock.now
+                do {
+                    _ = try await users.login(name: "zhangsan", pwd: "123456", deadline: deadline)
+                    ledger.recordCall(started: start, error: nil)
+                } catch {
+                    ledger.recordCall(started: start, error: error)
+                }
+            }
         } else {
             // Any other method gets an empty message: every field at its default.
             call = {
-                _ = try? await channel.call(service: key.service, method: key.method, payload: [], deadline: deadline)
+                let start = ContinuousClock.now
+                do {
+                    _ = try await channel.call(
+                        service: key.service, method: key.method, payload: [], deadline: deadline)
+                    ledger.recordCall(started: start, error: nil)
+                } catch {
+                    ledger.recordCall(started: start, error: error)
+                }
             }
         }
         let callLoop = channel.homeEventLoop
         self.load = LoadGenerator(
-            rate: settings.rate, wakeInterval: settings.batchInterval, sleep: { try await callLoop.sleep(until: $0) }, call: call)
+            rate: settings.rate, wakeInterval: settings.batchInterval, sleep: { try await callLoop.sleep(until: $0) },
+            call: call)
 
         // The poller reads the fault keys of the nodes the collector last saw; the collector reads the poller.
         let nodes = NodeListBox()
         let poller = self.redis.map { client in
             RedisPoller(
                 key: key, reader: RedisDashboardReader(client: client), interval: settings.refreshInterval,
-                nodes: { nodes.nodes }, wallClock: { Date().timeIntervalSince1970 })
+                rateWindow: settings.window, nodes: { nodes.nodes }, wallClock: { Date().timeIntervalSince1970 })
         }
         self.poller = poller
         let registry = self.registry
         let collector = SnapshotCollector(
             sources: SnapshotCollector.Sources(
-                key: key, channel: channel, load: self.load, poller: poller,
+                key: key, channel: channel, load: self.load, poller: poller, ledger: ledger,
                 usesZooKeeper: registry.usesZooKeeper,
                 sessionTimeout: { registry.sessionTimeout() },
                 wallClock: { Date().timeIntervalSince1970 },
@@ -114,7 +135,7 @@ struct TopStack: Sendable {
     /// - Parameters:
     ///   - deliver: Receives each snapshot the collector builds.
     ///   - body: What to do while the stack runs (the UI, or waiting `--duration`).
-    func run<T: Sendable>(
+    public func run<T: Sendable>(
         deliver: @escaping @Sendable (DashboardSnapshot) -> Void,
         _ body: () async -> T
     ) async -> T {
@@ -158,10 +179,4 @@ struct TopStack: Sendable {
 private final class NodeListBox: @unchecked Sendable {
     var source: SnapshotCollector?
     var nodes: [NodeAddress] { self.source?.nodes ?? [] }
-}
-
-/// A failure krpc-top reports to the user as a message (never a crash).
-struct TopError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

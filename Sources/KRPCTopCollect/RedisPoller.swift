@@ -1,7 +1,7 @@
-import KRPC
-import KRPCPolicy
-import KRPCRedis
-import KRPCTopCore
+public import KRPC
+public import KRPCPolicy
+public import KRPCRedis
+public import KRPCTopCore
 import Synchronization
 
 /// Reads the dashboard's Redis data in its own task, off the render path: one pipelined read per refresh
@@ -10,23 +10,23 @@ import Synchronization
 ///
 /// The collector takes the latest ``Reading`` whenever it builds a snapshot; a slow or dead Redis delays only
 /// this task, never the screen.
-final class RedisPoller: Sendable {
+public final class RedisPoller: Sendable {
     /// What the last reads said.
-    struct Reading: Sendable {
+    public struct Reading: Sendable {
         /// The Redis link.
-        var state: LinkState = .connecting
+        public var state: LinkState = .connecting
         /// Calls per node counted in Redis (every client); absent when unknown.
-        var calls: [NodeAddress: Int] = [:]
+        public var calls: [NodeAddress: Int] = [:]
         /// Rate of ``calls`` per node, in calls per second, over about the last second.
-        var callRates: [NodeAddress: Double] = [:]
+        public var callRates: [NodeAddress: Double] = [:]
         /// The fault key's value per node, for nodes that have one.
-        var faults: [NodeAddress: String] = [:]
+        public var faults: [NodeAddress: String] = [:]
         /// Calls per second of the whole method (all nodes, all clients); `nil` until two reads succeeded.
-        var clusterQPS: Double?
+        public var clusterQPS: Double?
         /// Redis state changes and fault changes, oldest first (the last ``RedisPoller/eventLimit``).
-        var events: [DashboardEvent] = []
+        public var events: [DashboardEvent] = []
         /// Bumped whenever ``events`` changes.
-        var eventVersion = 0
+        public var eventVersion = 0
     }
 
     private struct Sample {
@@ -45,12 +45,12 @@ final class RedisPoller: Sendable {
 
     /// How many events are kept.
     static let eventLimit = 200
-    /// Rates are measured over about this long.
-    static let rateWindow = Duration.seconds(1)
 
-    let key: ServiceKey
-    let reader: RedisDashboardReader
-    let interval: Duration
+    public let key: ServiceKey
+    public let reader: RedisDashboardReader
+    public let interval: Duration
+    /// Rates (per node and the cluster's QPS) are measured over about this long: krpc-top passes its window.
+    public let rateWindow: Duration
     private let nodes: @Sendable () -> [NodeAddress]
     private let wallClock: @Sendable () -> Double
     private let state = Mutex(State())
@@ -62,25 +62,28 @@ final class RedisPoller: Sendable {
     ///   - interval: Time between the starts of two reads.
     ///   - nodes: The nodes to read fault keys for (the channel's membership).
     ///   - wallClock: Seconds since 1970, for event times.
-    init(
+    ///   - rateWindow: The span rates are measured over.
+    public init(
         key: ServiceKey,
         reader: RedisDashboardReader,
         interval: Duration,
+        rateWindow: Duration = .seconds(1),
         nodes: @escaping @Sendable () -> [NodeAddress],
         wallClock: @escaping @Sendable () -> Double
     ) {
         self.key = key
         self.reader = reader
         self.interval = interval
+        self.rateWindow = rateWindow
         self.nodes = nodes
         self.wallClock = wallClock
     }
 
     /// The latest reading.
-    var reading: Reading { self.state.withLock { $0.reading } }
+    public var reading: Reading { self.state.withLock { $0.reading } }
 
     /// Reads every ``interval`` until cancelled.
-    func run() async {
+    public func run() async {
         let clock = ContinuousClock()
         while !Task.isCancelled {
             let start = clock.now
@@ -92,7 +95,7 @@ final class RedisPoller: Sendable {
     }
 
     /// Reads once and folds the result into ``reading``.
-    func pollOnce() async {
+    public func pollOnce() async {
         let nodes = self.nodes()
         let snapshot = await self.reader.read(self.key, nodes: nodes)
         self.absorb(snapshot, at: .now, wallTime: self.wallClock())
@@ -128,7 +131,7 @@ final class RedisPoller: Sendable {
                 s.everConnected = true
                 s.samples.append(Sample(time: now, total: totals.calls, byNode: totals.callsByNode))
                 // Keep the newest sample at least a window old as the base, and everything after it.
-                while s.samples.count > 2 && now - s.samples[1].time >= Self.rateWindow { s.samples.removeFirst() }
+                while s.samples.count > 2 && now - s.samples[1].time >= self.rateWindow { s.samples.removeFirst() }
                 var calls: [NodeAddress: Int] = [:]
                 var faults: [NodeAddress: String] = [:]
                 var seen: [NodeAddress: String?] = [:]

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 extension EventLoop {
     /// Waits until `instant` on this loop's own timer; throws `CancellationError` when the task is
@@ -7,7 +7,7 @@ extension EventLoop {
     /// A task pinned to this loop (a task-executor preference) that sleeps this way is woken by the
     /// loop itself: no timer thread, no hop. `Task.sleep` would wake the concurrency runtime's timer
     /// and then hop back to the loop, two thread wake-ups per tick of the load generator.
-    func sleep(until instant: ContinuousClock.Instant) async throws {
+    public func sleep(until instant: ContinuousClock.Instant) async throws {
         let delay = ContinuousClock.now.duration(to: instant)
         guard delay > .zero else {
             try Task.checkCancellation()
