@@ -25,7 +25,7 @@ public final class SnapshotCollector: Sendable {
         public var wallClock: @Sendable () -> Double
         /// The local offset from UTC in seconds, for event times.
         public var utcOffsetSeconds: Int
-        /// Every client's view of the nodes (the FLEET column); `nil` without Redis or with the fleet view off.
+        /// Every client's view of the nodes (the FLEET column); `nil` without Redis.
         public var fleet: FleetWatcher?
 
         /// Gathers the sources.
