@@ -1,0 +1,90 @@
+public import KRPC
+public import KRPCPolicy
+
+/// One method of the registry, as ``ZooKeeperRegistry/browse()`` lists it.
+public struct RegistryMethodListing: Sendable, Hashable {
+    /// `Service.Method`.
+    public var key: ServiceKey
+    /// The method's leaves that name a node (`host:port`), sorted.
+    public var nodes: [NodeAddress]
+
+    /// Creates a listing.
+    public init(key: ServiceKey, nodes: [NodeAddress]) {
+        self.key = key
+        self.nodes = nodes
+    }
+}
+
+/// One leaf as ZooKeeper holds it, for a dashboard's node detail (``ZooKeeperRegistry/readLeaf(_:_:)``).
+public struct RegistryLeaf: Sendable, Hashable {
+    /// The leaf's path.
+    public var path: String
+    /// Its data (krpc-server writes JSON; the seed wrote nothing).
+    public var data: [UInt8]
+    /// Its metadata: `ephemeralOwner` is the owning session's id, `ctime` its creation time.
+    public var stat: ZooKeeperStat
+
+    /// Creates a leaf.
+    public init(path: String, data: [UInt8], stat: ZooKeeperStat) {
+        self.path = path
+        self.data = data
+        self.stat = stat
+    }
+}
+
+// Additive reads for krpc-top's services view and node detail: they use the registry's current session and
+// never watch, so they change nothing of what ``discover(_:)`` and ``register(_:under:)`` do.
+extension ZooKeeperRegistry {
+    /// The current session's id (what the leaves this registry creates carry as `ephemeralOwner`); `nil` without
+    /// a session.
+    public var sessionID: Int64? {
+        self.shared.withLock { $0.client }?.sessionCredentials?.id
+    }
+
+    /// Lists every method under the root with its node leaves: `<root>/<Service>/<Method>/<host:port>`. A znode
+    /// two levels down whose children are not all `host:port` is not a method (another tree under the same root)
+    /// and is left out; a method without leaves is listed with no nodes. Reserved `/zookeeper` is skipped.
+    /// - Throws: ``ZooKeeperError`` when there is no session or the root cannot be listed.
+    public func browse() async throws -> [RegistryMethodListing] {
+        guard let client = self.connectedClient() else {
+            throw ZooKeeperError(code: .connectionLoss, message: "ZooKeeper not reached")
+        }
+        let root = self.layout.root
+        let services: [String]
+        do {
+            services = try await client.children(root.isEmpty ? "/" : root)
+        } catch let error as ZooKeeperError where error.code == .noNode {
+            return []
+        }
+        var result: [RegistryMethodListing] = []
+        for service in services.sorted() where !(root.isEmpty && service == "zookeeper") {
+            // A branch that vanished between two reads is simply not listed.
+            guard let methods = try? await client.children("\(root)/\(service)") else { continue }
+            for method in methods.sorted() {
+                guard let leaves = try? await client.children("\(root)/\(service)/\(method)") else { continue }
+                let nodes = leaves.compactMap { NodeAddress(parsing: $0) }
+                guard nodes.count == leaves.count else { continue }
+                result.append(
+                    RegistryMethodListing(
+                        key: ServiceKey(service: service, method: method),
+                        nodes: nodes.sorted { $0.description < $1.description }))
+            }
+        }
+        return result
+    }
+
+    /// Reads one node's leaf of `key` (data and stat); `nil` when there is no such leaf.
+    /// - Throws: ``ZooKeeperError`` when there is no session or the read fails otherwise.
+    public func readLeaf(_ key: ServiceKey, _ address: NodeAddress) async throws -> RegistryLeaf? {
+        guard let client = self.connectedClient() else {
+            throw ZooKeeperError(code: .connectionLoss, message: "ZooKeeper not reached")
+        }
+        let path = try self.layout.leafPath(key, address)
+        do {
+            let (data, stat) = try await client.get(path)
+            return RegistryLeaf(path: path, data: data, stat: stat)
+        } catch let error as ZooKeeperError where error.code == .noNode {
+            return nil
+        }
+    }
+}
