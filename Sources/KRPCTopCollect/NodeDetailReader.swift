@@ -39,6 +39,12 @@ public final class NodeDetailReader: Sendable {
         var detail: NodeDetail?
     }
 
+    /// `10s`, `0.5s`.
+    static func seconds(_ d: Duration) -> String {
+        let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+        return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(Double(ms) / 1000)s"
+    }
+
     /// The failures kept.
     static let failureLimit = 20
 
@@ -94,7 +100,7 @@ public final class NodeDetailReader: Sendable {
             detail.breaker = NodeDetail.BreakerSettings(
                 failureThreshold: breaker.failureThreshold,
                 failureRate: breaker.failureRate.map {
-                    "\(Int(($0.threshold * 100).rounded()))% of ≥\($0.minimumCalls) calls in \($0.window)"
+                    "\(Int(($0.threshold * 100).rounded()))% of ≥\($0.minimumCalls) calls in \(Self.seconds($0.window))"
                 },
                 cooldownInitial: breaker.cooldown.initial, cooldownMax: breaker.cooldown.max,
                 probeInterval: breaker.probe?.interval)
