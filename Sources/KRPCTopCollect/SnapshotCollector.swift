@@ -167,7 +167,7 @@ public final class SnapshotCollector: Sendable {
         switch e.kind {
         case .breaker(let from, let to, let why):
             kind = .transition(from: Self.state(from), to: Self.state(to))
-            reason = why.isEmpty ? nil : why
+            reason = why.isEmpty ? nil : ReasonWording.canonical(why)
         case .nodeJoined: kind = .joined
         case .nodeLeft: kind = .left
         case .panicStarted: kind = .panic(true)
@@ -192,7 +192,7 @@ public final class SnapshotCollector: Sendable {
             address: n.address,
             state: state,
             timeInState: max(.zero, now - n.breaker.since),
-            reason: state == .healthy ? nil : n.breaker.reason,
+            reason: state == .healthy ? nil : n.breaker.reason.map(ReasonWording.canonical),
             nextProbeIn: state == .healthy ? nil : (n.nextProbeIn ?? n.breaker.timeUntilNextProbe),
             redisCalls: redis?.calls[n.address],
             redisCallRate: redis?.callRates[n.address],

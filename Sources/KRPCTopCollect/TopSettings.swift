@@ -64,8 +64,8 @@ public struct TopSettings: Sendable {
         /// An option in seconds: more than 0, at most a year (a huge value would overflow, not wait).
         func positive(_ value: Double, _ name: String) throws(TopError) -> Duration {
             guard let duration = Duration(optionSeconds: value), duration > .zero else {
-                throw TopError(
-                    "\(name) must be a number of seconds > 0 and <= \(Int(Duration.longestOptionSeconds)), got \(value)")
+                let longest = Int(Duration.longestOptionSeconds)
+                throw TopError("\(name) must be a number of seconds > 0 and <= \(longest), got \(value)")
             }
             return duration
         }
@@ -113,8 +113,8 @@ public struct TopSettings: Sendable {
             throw TopError("--service and --method must not be empty")
         }
         guard o.rate == 0 || (LoadGenerator.rates).contains(o.rate) else {
-            throw TopError(
-                "--rate must be 0 or \(LoadGenerator.rates.lowerBound)...\(Int(LoadGenerator.rates.upperBound)) calls/s, got \(o.rate)")
+            let rates = "\(LoadGenerator.rates.lowerBound)...\(Int(LoadGenerator.rates.upperBound))"
+            throw TopError("--rate must be 0 or \(rates) calls/s, got \(o.rate)")
         }
         guard let balancer = BalancerKind(name: o.balancer) else {
             let names = BalancerKind.allCases.map(\.name).joined(separator: ", ")

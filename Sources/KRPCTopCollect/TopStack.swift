@@ -121,7 +121,8 @@ public struct TopStack: Sendable {
         }
         let callLoop = channel.homeEventLoop
         self.load = LoadGenerator(
-            rate: settings.rate, wakeInterval: settings.batchInterval, sleep: { try await callLoop.sleep(until: $0) }, call: call)
+            rate: settings.rate, wakeInterval: settings.batchInterval, sleep: { try await callLoop.sleep(until: $0) },
+            call: call)
 
         // The poller reads the fault keys of the nodes the collector last saw; the collector reads the poller.
         let nodes = NodeListBox()

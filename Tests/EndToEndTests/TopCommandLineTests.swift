@@ -14,6 +14,8 @@ struct TopCommandLineTests {
             (["--duration", "1e30"], "--duration must be a number of seconds > 0 and <= 31536000"),
             (["--fault-ttl", "nan"], "--fault-ttl must be a number of seconds > 0"),
             (["--rate", "1e-300"], "--rate must be 0 or 0.01...1000000"),
+            (["--window", "0"], "--window must be 0.1...3600 seconds"),
+            (["--window", "1e9"], "--window must be 0.1...3600 seconds"),
         ]
     )
     func badOption(arguments: [String], expected: String) async throws {

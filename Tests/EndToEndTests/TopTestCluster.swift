@@ -1,5 +1,6 @@
 import Foundation
 import KRPCTestSupport
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +17,8 @@ final class TopTestCluster: Sendable {
     /// `127.0.0.1:<port>` of each server, in start order.
     let addresses: [String]
     let directory: String
-    private let servers: [ChildProcess]
+    /// The server processes, by index; ``restart(_:)`` replaces one.
+    private let servers: Mutex<[ChildProcess]>
 
     private init(
         zooKeeper: String, redis: String, root: String, addresses: [String], directory: String,
@@ -27,7 +29,7 @@ final class TopTestCluster: Sendable {
         self.root = root
         self.addresses = addresses
         self.directory = directory
-        self.servers = servers
+        self.servers = Mutex(servers)
     }
 
     /// Starts `count` servers and waits until each listens.
@@ -42,24 +44,11 @@ final class TopTestCluster: Sendable {
         var addresses: [String] = []
         do {
             for index in 0..<count {
-                let server = try ChildProcess(
-                    Binaries.path("krpc-server"),
-                    [
-                        "--port", "0", "--zk", zooKeeper, "--zk-root", root, "--zk-session-timeout", "4",
-                        "--redis", redis, "--allow-fault-injection",
-                    ],
-                    logPath: directory + "/server-\(index).log"
-                )
+                let (server, address) = try await Self.startServer(
+                    port: 0, zooKeeper: zooKeeper, root: root, redis: redis,
+                    logPath: directory + "/server-\(index).log")
                 servers.append(server)
-                var address: String?
-                try await waitUntil("krpc-server \(index) to listen (log: \(server.logPath))", timeout: .seconds(20)) {
-                    guard server.isRunning else {
-                        throw TestEnvironmentError(message: "krpc-server exited:\n\(server.log())")
-                    }
-                    address = Self.listeningAddress(in: server.log())
-                    return address != nil
-                }
-                addresses.append(address ?? "")
+                addresses.append(address)
             }
         } catch {
             servers.forEach { $0.terminate(grace: .seconds(2)) }
@@ -68,6 +57,56 @@ final class TopTestCluster: Sendable {
         return TopTestCluster(
             zooKeeper: zooKeeper, redis: redis, root: root, addresses: addresses,
             directory: directory, servers: servers)
+    }
+
+    /// The ZooKeeper session timeout every server asks for.
+    static let sessionTimeout = Duration.seconds(4)
+
+    /// Starts one server and waits until it listens; returns it and its `host:port`.
+    private static func startServer(
+        port: Int, zooKeeper: String, root: String, redis: String, logPath: String
+    ) async throws -> (ChildProcess, String) {
+        let server = try ChildProcess(
+            Binaries.path("krpc-server"),
+            [
+                "--port", "\(port)", "--zk", zooKeeper, "--zk-root", root,
+                "--zk-session-timeout", "\(Self.sessionTimeout.components.seconds)",
+                "--redis", redis, "--allow-fault-injection",
+            ],
+            logPath: logPath
+        )
+        var address: String?
+        do {
+            try await waitUntil("krpc-server to listen (log: \(server.logPath))", timeout: .seconds(20)) {
+                guard server.isRunning else {
+                    throw TestEnvironmentError(message: "krpc-server exited:\n\(server.log())")
+                }
+                address = Self.listeningAddress(in: server.log())
+                return address != nil
+            }
+        } catch {
+            server.terminate(grace: .seconds(2))
+            throw error
+        }
+        return (server, address ?? "")
+    }
+
+    /// SIGKILL to server `index`: no deregistration, its ZooKeeper session times out.
+    func kill(_ index: Int) {
+        self.servers.withLock { $0[index] }.kill()
+    }
+
+    /// Starts server `index` again on the port it had.
+    func restart(_ index: Int) async throws {
+        let port = Int(self.addresses[index].split(separator: ":").last ?? "") ?? 0
+        let (server, _) = try await Self.startServer(
+            port: port, zooKeeper: self.zooKeeper, root: self.root, redis: self.redis,
+            logPath: self.directory + "/server-\(index)-restarted.log")
+        let old = self.servers.withLock { servers in
+            defer { servers[index] = server }
+            return servers[index]
+        }
+        old.kill()
     }
 
     /// The krpc-top arguments that watch this cluster: the node view of `UserServiceRpc.Login`, or with
@@ -79,12 +118,13 @@ final class TopTestCluster: Sendable {
 
     /// The servers' logs, for failure messages.
     func logs() -> String {
-        self.servers.enumerated().map { "--- server \($0.offset) ---\n\($0.element.log())" }.joined(separator: "\n")
+        self.servers.withLock { $0 }.enumerated()
+            .map { "--- server \($0.offset) ---\n\($0.element.log())" }.joined(separator: "\n")
     }
 
     /// Stops every server (SIGTERM: they deregister and drain) and clears their fault keys.
     func stop() {
-        self.servers.forEach { $0.terminate(grace: .seconds(5)) }
+        self.servers.withLock { $0 }.forEach { $0.terminate(grace: .seconds(5)) }
         let port = String(self.redis.split(separator: ":").last ?? "6379")
         let host = String(self.redis.split(separator: ":").first ?? "127.0.0.1")
         if let cli = try? ChildProcess(

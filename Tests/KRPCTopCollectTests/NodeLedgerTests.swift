@@ -41,7 +41,10 @@ import Testing
         }
         ledger.recordAttempt(node: Self.a, outcome: .timeout, latencyMicroseconds: 1_000_000, at: .seconds(1))
         var (nodes, departed) = ledger.update(
-            [self.node(Self.a, .healthy, inStateFor: .seconds(2)), self.node(Self.b, .healthy, inStateFor: .seconds(2))],
+            [
+                self.node(Self.a, .healthy, inStateFor: .seconds(2)),
+                self.node(Self.b, .healthy, inStateFor: .seconds(2)),
+            ],
             at: .seconds(2))
         #expect(departed.isEmpty)
         let before = nodes[0]
@@ -65,7 +68,10 @@ import Testing
         // Rejoins at the same address: the totals are its own, continued.
         ledger.recordAttempt(node: Self.a, outcome: .success, latencyMicroseconds: 400, at: .seconds(70))
         (nodes, departed) = ledger.update(
-            [self.node(Self.a, .healthy, inStateFor: .seconds(1)), self.node(Self.b, .healthy, inStateFor: .seconds(70))],
+            [
+                self.node(Self.a, .healthy, inStateFor: .seconds(1)),
+                self.node(Self.b, .healthy, inStateFor: .seconds(70)),
+            ],
             at: .seconds(71))
         #expect(departed.isEmpty)
         #expect(nodes[0].totals == NodeTotals(calls: 11, errors: 3, timeouts: 1))
@@ -85,7 +91,9 @@ import Testing
 
     @Test func windowFiguresAreThoseOfTheLastWindowOnly() {
         var ledger = NodeLedger(window: .seconds(2))
-        for i in 0..<20 { ledger.recordAttempt(node: Self.a, outcome: .error, latencyMicroseconds: 100, at: .milliseconds(i * 50)) }
+        for i in 0..<20 {
+            ledger.recordAttempt(node: Self.a, outcome: .error, latencyMicroseconds: 100, at: .milliseconds(i * 50))
+        }
         var (nodes, _) = ledger.update([self.node(Self.a, .broken, inStateFor: .seconds(1))], at: .seconds(1))
         #expect(nodes[0].window.errorPercent == 100)
         #expect(nodes[0].errorPercent == 100)

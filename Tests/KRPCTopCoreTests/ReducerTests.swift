@@ -236,7 +236,7 @@ struct ReducerTests {
     func unbound() {
         var view = Fixtures.view(width: 80, height: 24)
         let before = view
-        #expect(Self.press(&view, .character("z"), .tab, .right, .control("x")).isEmpty)
+        #expect(Self.press(&view, .character("z"), .right, .control("x")).isEmpty)
         #expect(view == before)
     }
 }

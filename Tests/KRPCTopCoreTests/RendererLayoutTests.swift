@@ -141,17 +141,22 @@ struct RendererLayoutTests {
         for ascii in [false, true] {
             for configure: (inout ViewState) -> Void in [
                 { _ in }, { $0.feed(.key(.character("?"))) }, { $0.feed(.key(.character("/"))) },
+                { $0.feed(.key(.tab)); $0.feed(.key(.down)) }, { $0.feed(.key(.tab)); $0.feed(.key(.enter)) },
+                { $0.feed(.key(.tab)); $0.feed(.key(.character("/"))) },
             ] {
                 let nodes = [Fixtures.healthy, Fixtures.broken, Fixtures.halfOpen] + Fixtures.nodes(30)
-                let view = Fixtures.view(Fixtures.snapshot(nodes: nodes), width: width, height: height,
-                                         configure: configure)
+                var gone = Fixtures.broken
+                gone.address = Fixtures.address("127.0.0.1:11000")
+                gone.departedFor = .seconds(3)
+                let view = Fixtures.view(Fixtures.snapshot(nodes: nodes, departed: [gone]), width: width,
+                                         height: height, configure: configure)
                 let b = Renderer.render(view, options: RenderOptions(ascii: ascii))
                 #expect(b.width == width && b.height == height && b.cells.count == width * height)
                 #expect(b.paddedLines.allSatisfy { DisplayWidth.of($0) == width })
                 if ascii {
                     #expect(b.cells.allSatisfy { $0.character.isASCII })
                 }
-                if height > 0 && width > 0 && view.filterInput == nil && !view.showsHelp {
+                if height > 0 && width > 0 && view.filterInput == nil && view.logSearchInput == nil && !view.showsHelp {
                     #expect(b.lines[height - 1].hasPrefix("q"))
                 }
             }

@@ -22,6 +22,36 @@ METHOD=Login
 say() { echo "demo: $*" >&2; }
 die() { echo "demo: $*" >&2; exit 1; }
 
+# build_with_progress LOG COMMAND…: runs a `swift build`, its whole output in LOG, showing its progress on
+# stderr: on a terminal one line that follows SwiftPM's `[n/m] Compiling …` lines, elsewhere a line every 10 %;
+# errors and warnings in our sources as they come. Returns the build's exit status.
+build_with_progress() {
+  local log="$1"; shift
+  local tty=0; [[ -t 2 ]] && tty=1
+  local width=$(( $(tput cols 2>/dev/null || echo 80) - 4 ))
+  "$@" > "$log" 2>&1 &
+  local pid=$!
+  local decile=-1 line n m
+  # Follow the log until the build ends (tail exits with it).
+  while IFS= read -r line; do
+    if [[ "$line" =~ ^\[([0-9]+)/([0-9]+)\] ]]; then
+      n=${BASH_REMATCH[1]}; m=${BASH_REMATCH[2]}
+      if [[ $tty == 1 ]]; then
+        printf '\r\033[K  %s' "${line:0:$width}" >&2
+      elif (( m > 0 && n * 10 / m > decile )); then
+        decile=$(( n * 10 / m )); echo "  $line" >&2
+      fi
+    elif [[ "$line" == *error:* || "$line" == *"warning: "*Sources* ]]; then
+      [[ $tty == 1 ]] && printf '\r\033[K' >&2
+      echo "$line" >&2
+    fi
+  done < <(tail -n +1 -F --pid="$pid" "$log" 2>/dev/null)
+  local rc=0
+  wait "$pid" || rc=$?
+  [[ $tty == 1 ]] && printf '\r\033[K' >&2
+  return $rc
+}
+
 # default_ports N: the seed's 8000 9000 10000, then 11000, 12000, …
 default_ports() {
   local n="$1" i out=()

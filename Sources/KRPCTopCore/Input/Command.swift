@@ -43,4 +43,6 @@ public enum Command: Sendable, Hashable, CaseIterable {
     case open
     /// Quit krpc-top.
     case quit
+    /// Move the keyboard focus between the node table and the event log (Tab).
+    case toggleLogFocus
 }

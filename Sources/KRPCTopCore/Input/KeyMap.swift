@@ -88,6 +88,8 @@ public struct KeyMap: Sendable, Hashable {
                    hintPriority: 75),
         KeyBinding([.character("T")], .cycleTheme, help: "next theme", hint: "theme", hintPriority: 50),
         KeyBinding([.enter], .open, help: "open a method's nodes, or a node's detail"),
+        KeyBinding([.tab], .toggleLogFocus, help: "focus the event log, or the table again", hint: "log",
+                   hintPriority: 74),
         KeyBinding([.escape, .left], .dismiss, help: "close help, clear the filter, else go back"),
         KeyBinding([.character("?")], .toggleHelp, help: "show or hide this help", hint: "help",
                    hintPriority: 99),

@@ -110,7 +110,8 @@ public struct NodeSnapshot: Sendable, Hashable {
     /// The node left the registry and is shown as a `GONE` row.
     public var isDeparted: Bool { self.departedFor != nil }
 
-    /// Since start: failed attempts in percent of the attempts that ended: `(errors + timeouts) / (calls + timeouts)`, so a
+    /// Since start: failed attempts in percent of the attempts that ended,
+    /// `(errors + timeouts) / (calls + timeouts)`, so a
     /// node that hangs shows its failures as plainly as one that answers errors; `nil` before any attempt ended.
     public var errorPercent: Double? {
         let ended = self.calls + self.timeouts

@@ -58,7 +58,8 @@ public struct RollingWindow: Sendable {
     /// - Parameters:
     ///   - length: The window's length (positive; clamped to ``lengths``).
     ///   - bucketCount: Buckets per window, 1...64 (default 10: one per second for a 10 s window).
-    ///   - startedAt: When the window started collecting, on the same time line as ``record(_:latencyMicroseconds:at:)``;
+    ///   - startedAt: When the window started collecting, on the time line of
+    ///     ``record(_:latencyMicroseconds:at:)``;
     ///     the first seconds' rates are over the time since then.
     public init(length: Duration = Self.defaultLength, bucketCount: Int = 10, startedAt: Duration = .zero) {
         let length = min(max(length, Self.lengths.lowerBound), Self.lengths.upperBound)

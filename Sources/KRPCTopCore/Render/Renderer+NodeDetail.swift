@@ -198,33 +198,4 @@ extension Renderer {
     static func hex(_ value: Int64) -> String {
         "0x" + String(UInt64(bitPattern: value), radix: 16)
     }
-
-    /// Splits `text` into lines of at most `width` cells, at spaces where possible.
-    static func wrap(_ text: String, width: Int) -> [String] {
-        guard width > 0 else { return [] }
-        var lines: [String] = []
-        var current = ""
-        for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
-            var word = word
-            while DisplayWidth.of(word) > width {
-                if !current.isEmpty {
-                    lines.append(current)
-                    current = ""
-                }
-                let head = DisplayWidth.prefix(word, width: width)
-                lines.append(head)
-                word = String(word.dropFirst(head.count))
-            }
-            if current.isEmpty {
-                current = word
-            } else if DisplayWidth.of(current) + 1 + DisplayWidth.of(word) <= width {
-                current += " " + word
-            } else {
-                lines.append(current)
-                current = word
-            }
-        }
-        if !current.isEmpty || lines.isEmpty { lines.append(current) }
-        return lines
-    }
 }

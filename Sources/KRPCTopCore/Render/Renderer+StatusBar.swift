@@ -6,7 +6,7 @@ extension Renderer {
         into buffer: inout ScreenBuffer
     ) {
         buffer.fill(row: row, style: .statusBar)
-        if let input = view.filterInput {
+        if let input = view.filterInput ?? view.logSearchInput {
             let text = DisplayWidth.sanitized(input)
             let room = max(0, buffer.width - 2)
             let shown = DisplayWidth.suffix(text, width: room)
@@ -20,6 +20,20 @@ extension Renderer {
         if let message = view.statusMessage {
             Self.drawSpans([(DisplayWidth.sanitized(message.text), message.severity.themeKey)], row: row, column: 0,
                            limit: buffer.width, glyphs: glyphs, into: &buffer)
+            return
+        }
+        if view.logFocused {
+            // The focused log's own keys (ViewState.handleLogKey), then the way out.
+            let up = glyphs.ascii ? "Up/Down" : "↑↓"
+            Self.drawFlow([
+                Segment([("q", .statusKey), (" quit", .statusBar)], 100),
+                Segment([("Tab", .statusKey), (" table", .statusBar)], 99),
+                Segment([(up, .statusKey), (" scroll", .statusBar)], 90),
+                Segment([("/", .statusKey), (" search", .statusBar)], 80),
+                Segment([("Enter", .statusKey), (view.logExpanded ? " close" : " full text", .statusBar)], 70),
+                Segment([("PgUp PgDn", .statusKey), (" page", .statusBar)], 60),
+                Segment([("Esc", .statusKey), (view.logSearch.isEmpty ? " back" : " clear search", .statusBar)], 50),
+            ], row: row, glyphs: glyphs, into: &buffer)
             return
         }
         var segments = view.configuration.keyMap.hints.map { binding in

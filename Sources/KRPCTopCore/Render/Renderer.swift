@@ -51,7 +51,7 @@ public enum Renderer {
                           row: row, glyphs: glyphs, into: &buffer)
         }
         Self.drawTable(view, rows: rows, heights: heights, layout: layout, glyphs: glyphs, into: &buffer)
-        Self.drawLog(view.snapshot, layout: layout, glyphs: glyphs, into: &buffer)
+        Self.drawLog(view, layout: layout, glyphs: glyphs, into: &buffer)
         if let row = layout.statusRow {
             Self.drawStatusBar(view, rows: rows, heights: heights, layout: layout, row: row, glyphs: glyphs,
                                into: &buffer)
@@ -79,7 +79,8 @@ public enum Renderer {
     }
 
     static func hasDetail(_ node: NodeSnapshot) -> Bool {
-        !node.isDeparted && (node.fault != nil || (node.state != .healthy && (node.reason != nil || node.nextProbeIn != nil)))
+        guard !node.isDeparted else { return false }  // a GONE row is one line, its numbers frozen
+        return node.fault != nil || (node.state != .healthy && (node.reason != nil || node.nextProbeIn != nil))
     }
 }
 

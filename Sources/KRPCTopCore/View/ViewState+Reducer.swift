@@ -36,6 +36,7 @@ extension ViewState {
             self.size = size
             self.reselect()
             self.fixServiceSelection()
+            self.fixLogScroll()
             return []
         case .tick(let now):
             self.now = now
@@ -82,6 +83,7 @@ extension ViewState {
             }
             return []
         }
+        if self.logFocused, self.screen == .nodes, let effects = self.handleLogKey(key) { return effects }
         guard let command = self.configuration.keyMap.command(for: key) else { return [] }
         return self.perform(command)
     }
@@ -103,6 +105,7 @@ extension ViewState {
             return
         }
         guard self.screen == .nodes else { return }
+        if self.logFocused, self.handleLogMouse(mouse) { return }
         switch mouse {
         case .wheelUp: self.moveSelection(by: -1)
         case .wheelDown: self.moveSelection(by: 1)
@@ -174,6 +177,9 @@ extension ViewState {
         case .toggleHelp:
             self.showsHelp.toggle()
             self.helpScrollOffset = 0
+        case .toggleLogFocus:
+            // The log pane is the node view's.
+            if self.screen == .nodes { self.toggleLogFocus() }
         case .dismiss:
             if self.showsHelp {
                 self.showsHelp = false
@@ -342,7 +348,7 @@ extension ViewState {
         return names[(i + 1) % names.count]
     }
 
-    private mutating func show(_ severity: StatusMessage.Severity, _ text: String) {
+    mutating func show(_ severity: StatusMessage.Severity, _ text: String) {
         self.statusMessage = StatusMessage(severity, text, expiresAt: self.now + self.configuration.messageDuration)
     }
 

@@ -25,7 +25,10 @@ public struct ViewState: Sendable, Hashable {
     public var configuration: ViewConfiguration
     /// The latest snapshot; `nil` until the first one arrives.
     public internal(set) var snapshot: DashboardSnapshot? {
-        didSet { self.rows = self.computeRows() }
+        didSet {
+            self.rows = self.computeRows()
+            if self.snapshot?.events != oldValue?.events { self.refreshLog() }
+        }
     }
     /// The terminal size.
     public internal(set) var size: ScreenSize
@@ -63,6 +66,24 @@ public struct ViewState: Sendable, Hashable {
     public internal(set) var helpScrollOffset = 0
     /// The first line of the node detail shown (it scrolls with ↑/↓ when it does not fit).
     public internal(set) var detailScrollOffset = 0
+    /// The event log has the keyboard focus (Tab): arrows and pages scroll it, `/` searches it, Enter shows the
+    /// selected line in full.
+    public internal(set) var logFocused = false
+    /// The selected line of ``logLines`` while the log is focused.
+    public internal(set) var logSelection = 0
+    /// The first line of ``logLines`` shown.
+    public internal(set) var logScrollOffset = 0
+    /// The applied log search (case-insensitive substring); empty shows every line.
+    public internal(set) var logSearch = "" {
+        didSet { self.refreshLog() }
+    }
+    /// The log search being typed after `/` in the focused log; `nil` when not typing.
+    public internal(set) var logSearchInput: String?
+    /// The selected line is shown in full in place of the log (Enter; Enter or Esc again closes it).
+    public internal(set) var logExpanded = false
+    /// The event log's lines: the snapshot's events folded (``EventFolding``), newest first, those matching
+    /// ``logSearch``.
+    public internal(set) var logLines: [LogLine] = []
 
     /// Where the selection was, to land nearby when the selected node disappears.
     var selectedIndexHint = 0
