@@ -102,6 +102,34 @@ struct TopViewsEndToEndTests {
         #expect(after.contains("krpc-top exited 0"), "\(after)")
     }
 
+    @Test("--once --json lists the registry's methods under services, 3 nodes each, with their Redis totals")
+    func onceServices() async throws {
+        let cluster = try await TopTestCluster.start(count: 3)
+        defer { cluster.stop() }
+        let output = cluster.directory + "/once.out"
+        let top = try ChildProcess(
+            Binaries.path("krpc-top"),
+            ["--once", "--duration", "3", "--json"] + cluster.topArguments(logFile: cluster.directory + "/once.log"),
+            logPath: output)
+        defer { top.terminate(grace: .seconds(1)) }
+        #expect(try await top.waitForExit(timeout: .seconds(30)), "krpc-top --once did not exit")
+        #expect(top.exitCode == 0)
+        let text = top.log()
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not one JSON object:\n\(text)")
+        let services = try #require(json["services"] as? [[String: Any]], "\(text)")
+        for name in Self.methods {
+            let row = services.first { "\($0["service"] ?? "").\($0["method"] ?? "")" == name }
+            #expect(row?["nodes"] as? Int == 3, "\(name) in \(services)")
+        }
+        // The method --once called: all three seen healthy, and its calls counted in Redis.
+        let login = services.first { $0["service"] as? String == "UserServiceRpc" && $0["method"] as? String == "Login" }
+        #expect(login?["healthy"] as? Int == 3, "\(services)")
+        #expect((login?["redis_calls"] as? Int ?? 0) > 0, "\(services)")
+        let echo = services.first { $0["service"] as? String == "Echo" }
+        #expect(echo?["healthy"] is NSNull, "\(services)")
+    }
+
     // MARK: Reading the screen
 
     /// The words of the services view's row of `method` (`["Echo.Echo", "3", "-", …]`).
