@@ -146,6 +146,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The services view's frame time on a large registry (README: Performance); no terminal, no I/O.
+        .executableTarget(
+            name: "krpc-top-render-bench",
+            dependencies: ["KRPCTopCore"],
+            swiftSettings: strictSettings
+        ),
+
         // libFuzzer target for the frame decoder: a stub in a normal build; fuzz.sh beside it
         // builds the real one (-DKRPC_FUZZING, ASan, coverage) in .build-fuzz.
         .executableTarget(
