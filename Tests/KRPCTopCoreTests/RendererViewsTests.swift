@@ -257,3 +257,26 @@ struct RendererViewsTests {
         #expect(Sparkline.scale([[nil]]) == 0)
     }
 }
+
+@Suite("reducer: screens")
+struct ScreenReducerTests {
+    @Test("on the services view, fault and load keys say why they do nothing; on the detail, faults act on its node")
+    func keysPerScreen() {
+        var view = RendererViewsTests.servicesView(RendererViewsTests.servicesSnapshot(), width: 80, height: 24)
+        #expect(view.feed(.key(.character("e"))) == [])
+        #expect(view.statusMessage?.text == "no node selected: Enter opens the selected method's nodes")
+        #expect(view.feed(.key(.character("+"))) == [])
+        #expect(view.statusMessage?.text == "no method called yet: Enter calls the selected one")
+        #expect(view.feed(.key(.character(" "))) == [])
+
+        var detail = RendererViewsTests.detailView(width: 80, height: 24)
+        #expect(detail.feed(.key(.character("e")))
+                == [.setFault(node: Fixtures.a9000, value: "error", ttl: detail.configuration.faultTTL)])
+        // A snapshot that re-sorts the table does not change the node the detail is about.
+        #expect(detail.detailAddress == Fixtures.a9000)
+        #expect(detail.feed(.key(.left)) == [.watchDetail(nil)])
+        #expect(detail.screen == .nodes)
+        #expect(detail.feed(.key(.left)) == [])
+        #expect(detail.screen == .services)
+    }
+}

@@ -149,13 +149,13 @@ extension ViewState {
         case .increaseRate: return self.stepRate(up: true)
         case .decreaseRate: return self.stepRate(up: false)
         case .togglePause:
-            guard let snapshot = self.snapshot else { return self.notYet() }
+            guard let snapshot = self.snapshot, snapshot.hasMethod else { return self.notYet() }
             let paused = !(self.pendingPaused ?? snapshot.paused)
             self.pendingPaused = paused
             self.show(.info, paused ? "load paused" : "load resumed")
             return [.setPaused(paused)]
         case .cycleBalancer:
-            guard let snapshot = self.snapshot else { return self.notYet() }
+            guard let snapshot = self.snapshot, snapshot.hasMethod else { return self.notYet() }
             guard let next = Self.next(after: self.pendingBalancer ?? snapshot.balancer,
                                        in: self.configuration.balancers)
             else { return [] }
@@ -294,13 +294,25 @@ extension ViewState {
     }
 
     private mutating func notYet() -> [Effect] {
+        if let snapshot = self.snapshot, !snapshot.hasMethod {
+            self.show(.warning, "no method called yet: Enter calls the selected one")
+            return []
+        }
         self.show(.warning, "no data from the client yet")
         return []
     }
 
     /// The selected node, if fault keys may act on it; otherwise shows why not and returns `nil`.
     private mutating func faultTarget() -> NodeAddress? {
-        guard let snapshot = self.snapshot, let index = self.selectedIndex else {
+        if self.screen == .services {
+            self.show(.warning, "no node selected: Enter opens the selected method's nodes")
+            return nil
+        }
+        // On the detail screen, the node it is about.
+        let index = self.screen == .detail
+            ? self.detailAddress.flatMap { address in self.rows.firstIndex { $0.address == address } }
+            : self.selectedIndex
+        guard let snapshot = self.snapshot, let index else {
             self.show(.warning, "no node selected")
             return nil
         }
@@ -329,7 +341,7 @@ extension ViewState {
     }
 
     private mutating func stepRate(up: Bool) -> [Effect] {
-        guard let snapshot = self.snapshot else { return self.notYet() }
+        guard let snapshot = self.snapshot, snapshot.hasMethod else { return self.notYet() }
         let current = self.pendingRate ?? snapshot.targetRate
         let steps = self.configuration.rateSteps.sorted()
         let next = up ? steps.first { $0 > current * 1.0001 } : steps.last { $0 < current * 0.9999 }
