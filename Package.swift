@@ -219,7 +219,7 @@ let package = Package(
         .testTarget(name: "KRPCTopCoreTests", dependencies: ["KRPCTopCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "KRPCTopCollectTests",
-            dependencies: ["KRPCTopCollect", "KRPCTopCore", "KRPC", "KRPCPolicy"],
+            dependencies: ["KRPCTopCollect", "KRPCTopCore", "KRPC", "KRPCPolicy", "KRPCZooKeeper", "KRPCRedis"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "KRPCDemoTests", dependencies: ["KRPCDemo", "KRPC", "KRPCPolicy"], swiftSettings: strictSettings),

@@ -107,7 +107,7 @@ public final class NodeDetailReader: Sendable {
             if let node = target.channel.snapshot().nodes.first(where: { $0.address == target.address }) {
                 detail.tripCount = node.breaker.tripCount
                 detail.currentCooldown = node.breaker.state == .closed ? nil : node.breaker.cooldown
-                let count = node.failures + node.timeouts
+                let count = node.failures  // timeouts included
                 if let before = lastCount, count > before, let message = node.lastError {
                     if let first = failures.first, first.message == message {
                         failures[0].count += count - before

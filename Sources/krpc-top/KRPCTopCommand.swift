@@ -196,7 +196,9 @@ struct KRPCTopCommand: AsyncParsableCommand {
         let start = ContinuousClock.now
         let signals = QuitSignalWaiter.start()
         logger.info("running until the report", metadata: ["top.duration": "\(settings.duration)"])
-        let signal = await session.run(deliver: nil) { () -> Int32 in
+        // Snapshots are built every refresh even though none is shown: building one hands the Redis poller the
+        // channel's nodes, whose counts and fault keys it then reads.
+        let signal = await session.run(deliver: { _ in }) { () -> Int32 in
             let signal = await Self.firstOf(
                 { try? await Task.sleep(until: start + settings.duration, clock: .continuous); return Int32(0) },
                 { await signals.wait() })
