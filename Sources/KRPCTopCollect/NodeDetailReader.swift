@@ -100,7 +100,8 @@ public final class NodeDetailReader: Sendable {
             detail.breaker = NodeDetail.BreakerSettings(
                 failureThreshold: breaker.failureThreshold,
                 failureRate: breaker.failureRate.map {
-                    "\(Int(($0.threshold * 100).rounded()))% of ≥\($0.minimumCalls) calls in \(Self.seconds($0.window))"
+                    "\(Int(($0.threshold * 100).rounded()))% of ≥\($0.minimumCalls) calls in "
+                        + Self.seconds($0.window)
                 },
                 cooldownInitial: breaker.cooldown.initial, cooldownMax: breaker.cooldown.max,
                 probeInterval: breaker.probe?.interval)

@@ -1,37 +1,6 @@
 public import KRPC
 public import KRPCPolicy
 
-/// One method of the registry, as ``ZooKeeperRegistry/browse()`` lists it.
-public struct RegistryMethodListing: Sendable, Hashable {
-    /// `Service.Method`.
-    public var key: ServiceKey
-    /// The method's leaves that name a node (`host:port`), sorted.
-    public var nodes: [NodeAddress]
-
-    /// Creates a listing.
-    public init(key: ServiceKey, nodes: [NodeAddress]) {
-        self.key = key
-        self.nodes = nodes
-    }
-}
-
-/// One leaf as ZooKeeper holds it, for a dashboard's node detail (``ZooKeeperRegistry/readLeaf(_:_:)``).
-public struct RegistryLeaf: Sendable, Hashable {
-    /// The leaf's path.
-    public var path: String
-    /// Its data (krpc-server writes JSON; the seed wrote nothing).
-    public var data: [UInt8]
-    /// Its metadata: `ephemeralOwner` is the owning session's id, `ctime` its creation time.
-    public var stat: ZooKeeperStat
-
-    /// Creates a leaf.
-    public init(path: String, data: [UInt8], stat: ZooKeeperStat) {
-        self.path = path
-        self.data = data
-        self.stat = stat
-    }
-}
-
 // Additive reads for krpc-top's services view and node detail: they use the registry's current session and
 // never watch, so they change nothing of what ``discover(_:)`` and ``register(_:under:)`` do.
 extension ZooKeeperRegistry {

@@ -71,7 +71,8 @@ struct RenderBench {
         func at(_ p: Double) -> Double { times[min(times.count - 1, Int(Double(times.count) * p))] }
         print(
             "services view, \(methods) methods, \(nodes) nodes, \(size): \(frames) frames; per frame "
-                + "median \(Self.ms(at(0.5))) ms, p99 \(Self.ms(at(0.99))) ms, max \(Self.ms(times[times.count - 1])) ms "
+                + "median \(Self.ms(at(0.5))) ms, p99 \(Self.ms(at(0.99))) ms, "
+                + "max \(Self.ms(times[times.count - 1])) ms "
                 + "(cells \(checksum / frames))")
     }
 

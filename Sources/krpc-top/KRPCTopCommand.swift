@@ -54,7 +54,8 @@ struct KRPCTopCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The service to call. Without --service and --method the dashboard opens on the services view (every method of the registry); --once calls \(UserServiceRpc.name).\(UserServiceRpc.login).",
+            "The service to call. Without --service and --method the dashboard opens on the services view "
+                + "(every method of the registry); --once calls \(UserServiceRpc.name).\(UserServiceRpc.login).",
             valueName: "name"))
     var service: String?
 

@@ -12,7 +12,7 @@ struct TopViewsEndToEndTests {
     static let methods = ["Echo.Echo", "Health.Check", "UserServiceRpc.Login"]
 
     @Test(
-        "without --service the services view lists the three methods with 3 nodes each; Enter twice reaches a node's detail with its uptime from Stats.Get and its ZooKeeper session; Esc goes back"
+        "services view: 3 methods with 3 nodes; Enter twice: a node's detail with Stats.Get uptime and ZK session"
     )
     func servicesViewToNodeDetail() async throws {
         let cluster = try await TopTestCluster.start(count: 3)
@@ -39,7 +39,7 @@ struct TopViewsEndToEndTests {
             Issue.record("\(error)\n\(context())")
             throw error
         }
-        #expect(services.contains("METHOD") && services.contains("NODES") && services.contains("HEALTHY"), "\(services)")
+        #expect(["METHOD", "NODES", "HEALTHY"].allSatisfy(services.contains), "\(services)")
         #expect(services.contains("zk connected") && services.contains("redis connected"), "\(services)")
         #expect(Self.serviceRow("Echo.Echo", in: services)?.dropFirst(2).first == "-", "\(services)")
         // The first row (by name) is selected.
@@ -123,7 +123,9 @@ struct TopViewsEndToEndTests {
             #expect(row?["nodes"] as? Int == 3, "\(name) in \(services)")
         }
         // The method --once called: all three seen healthy, and its calls counted in Redis.
-        let login = services.first { $0["service"] as? String == "UserServiceRpc" && $0["method"] as? String == "Login" }
+        let login = services.first {
+            $0["service"] as? String == "UserServiceRpc" && $0["method"] as? String == "Login"
+        }
         #expect(login?["healthy"] as? Int == 3, "\(services)")
         #expect((login?["redis_calls"] as? Int ?? 0) > 0, "\(services)")
         let echo = services.first { $0["service"] as? String == "Echo" }

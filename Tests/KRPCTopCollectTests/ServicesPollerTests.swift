@@ -27,7 +27,8 @@ struct ServicesPollerTests {
     func ratesFromDeltas() {
         let poller = Self.poller(window: .seconds(2))
         let t0 = ContinuousClock.now
-        poller.absorb(Self.listings, counts: ([Self.login: 1000, Self.echo: 10], [Self.login: 10, Self.echo: 0]), at: t0)
+        poller.absorb(
+            Self.listings, counts: ([Self.login: 1000, Self.echo: 10], [Self.login: 10, Self.echo: 0]), at: t0)
         var reading = poller.reading
         #expect(reading.services.map(\.name) == ["Echo.Echo", "UserServiceRpc.Login"])
         #expect(reading.services.map(\.registered) == [1, 2])

@@ -219,7 +219,8 @@ struct RendererContentTests {
             let top = try #require(b.row(containing: title))
             let left = try #require(b.column(of: title, row: top))
             // The box reaches the status bar and says how to scroll.
-            #expect(b.paddedLines[22].contains(ascii ? "+- Esc closes Up/Down scroll 1-21/" : "└─ Esc closes ↑/↓ scroll 1-21/"))
+            let footer = ascii ? "+- Esc closes Up/Down scroll 1-21/" : "└─ Esc closes ↑/↓ scroll 1-21/"
+            #expect(b.paddedLines[22].contains(footer))
             let labelWidth = KeyMap.standard.bindings.map { DisplayWidth.of($0.label(ascii: ascii)) }.max() ?? 0
             for (i, binding) in KeyMap.standard.bindings.prefix(21).enumerated() {
                 let row = top + 1 + i

@@ -32,7 +32,8 @@ struct RendererViewsTests {
     static var detail: NodeDetail {
         NodeDetail(
             address: Fixtures.a9000,
-            leaf: NodeDetail.Leaf(path: "/UserServiceRpc/Login/127.0.0.1:9000", data: #"{"host":"127.0.0.1","port":9000}"#,
+            leaf: NodeDetail.Leaf(path: "/UserServiceRpc/Login/127.0.0.1:9000",
+                                  data: #"{"host":"127.0.0.1","port":9000}"#,
                                   ephemeralOwner: 0x1000_0383_e930_0002, sessionLive: true,
                                   createdAtMilliseconds: Int64(Fixtures.t0 * 1000)),
             server: NodeDetail.Server(uptime: .seconds(192), methods: [
@@ -45,7 +46,8 @@ struct RendererViewsTests {
                                                 cooldownInitial: .milliseconds(200), cooldownMax: .seconds(30),
                                                 probeInterval: .seconds(1)),
             currentCooldown: .milliseconds(400), tripCount: 3,
-            timeline: StateTimeline(states: Array(repeating: .healthy, count: 10) + Array(repeating: .broken, count: 5)))
+            timeline: StateTimeline(
+                states: Array(repeating: .healthy, count: 10) + Array(repeating: .broken, count: 5)))
     }
 
     static func detailView(width: Int, height: Int) -> ViewState {
@@ -69,7 +71,8 @@ struct RendererViewsTests {
     static var history: ClusterHistory {
         var h = ClusterHistory()
         for i in 0..<90 {
-            h.append(callRate: Double(40 + i % 20), errorPercent: i > 60 ? 30 : 0, p99Microseconds: 2000 + (i % 5) * 300)
+            h.append(callRate: Double(40 + i % 20), errorPercent: i > 60 ? 30 : 0,
+                     p99Microseconds: 2000 + (i % 5) * 300)
         }
         return h
     }
@@ -98,12 +101,15 @@ struct RendererViewsTests {
         #expect(b.lines[23] == "q/^C quit  ? help  e error  t timeout  d delay  c clear  Enter call method")
         // The errors graph: 30 % for the last 29 seconds fills the plot's 20 columns to the top.
         let errorsPlot = b.column(of: "30%│", row: 17).map { $0 + 4 } ?? 0
-        #expect((17...21).allSatisfy { row in (errorsPlot..<(errorsPlot + 20)).allSatisfy { b[row, $0]?.character == "█" } })
+        #expect((17...21).allSatisfy { row in
+            (errorsPlot..<(errorsPlot + 20)).allSatisfy { b[row, $0]?.character == "█" }
+        })
     }
 
     @Test("services view at 40x12 and 20x5: the name and node count stay; no graphs")
     func servicesSmall() {
-        let medium = Renderer.render(Self.servicesView(Self.servicesSnapshot(history: Self.history), width: 40, height: 12))
+        let snapshot = Self.servicesSnapshot(history: Self.history)
+        let medium = Renderer.render(Self.servicesView(snapshot, width: 40, height: 12))
         #expect(medium.lines == [
             "services 3 methods · 9 nodes",
             "zk connected (4.0s)  redis connected",
@@ -114,7 +120,7 @@ struct RendererViewsTests {
             "", "", "", "", "",
             "q/^C quit  ? help  Enter call method",
         ])
-        let tiny = Renderer.render(Self.servicesView(Self.servicesSnapshot(history: Self.history), width: 20, height: 5))
+        let tiny = Renderer.render(Self.servicesView(snapshot, width: 20, height: 5))
         #expect(tiny.lines == [
             "services 3 methods …",
             ">Echo.Echo         3",
@@ -145,14 +151,16 @@ struct RendererViewsTests {
         #expect(b.lines[3] == " registry not read: ZooKeeper not reached")
     }
 
-    @Test("node detail at 120x40: state and episode, timeline, breaker, reason, failures, window, latency, histogram, Redis, fault TTL, ZooKeeper leaf and session, Stats.Get")
+    @Test("node detail at 120x40: every part of the story, labelled in words")
     func detail120x40() {
         let b = Renderer.render(Self.detailView(width: 120, height: 40))
         #expect(Array(b.lines[2...19]) == [
             "─ 127.0.0.1:9000 ─ UserServiceRpc.Login " + String(repeating: "─", count: 80),
-            " State     ✖ BROKEN for 3m12s (this state 4.2s) · next probe in 1.2s · cool-down 0.4s · opened 3 times",
+            " State     ✖ BROKEN for 3m12s (this state 4.2s) · next probe in 1.2s · cool-down 0.4s"
+                + " · opened 3 times",
             " Timeline  -15s ▁▁▁▁▁▁▁▁▁▁█████ now",
-            " Breaker   opens after 5 failures in a row or 50% of ≥20 calls in 10s; cool-down 0.2s…30s; probe every 1.0s",
+            " Breaker   opens after 5 failures in a row or 50% of ≥20 calls in 10s; cool-down 0.2s…30s;"
+                + " probe every 1.0s",
             " Reason    5 consecutive failures: internal 'injected error'",
             " Failures  12:03:09 internal 'injected error' ×5",
             " Window    10s: calls 40 errors 38 timeouts 2 err 95%",

@@ -20,7 +20,9 @@ public struct NodeDetail: Sendable, Hashable {
         public var createdAtMilliseconds: Int64
 
         /// Creates a leaf.
-        public init(path: String, data: String, ephemeralOwner: Int64, sessionLive: Bool?, createdAtMilliseconds: Int64) {
+        public init(
+            path: String, data: String, ephemeralOwner: Int64, sessionLive: Bool?, createdAtMilliseconds: Int64
+        ) {
             self.path = path
             self.data = data
             self.ephemeralOwner = ephemeralOwner

@@ -103,7 +103,8 @@ extension Renderer {
         if let breaker = detail?.breaker {
             var text = "opens after \(breaker.failureThreshold) failures in a row"
             if let rate = breaker.failureRate { text += " or \(rate)" }
-            text += "; cool-down \(Format.countdown(breaker.cooldownInitial))…\(Format.countdown(breaker.cooldownMax))"
+            text += "; cool-down \(Format.countdown(breaker.cooldownInitial))…"
+                + Format.countdown(breaker.cooldownMax)
             text += breaker.probeInterval.map { "; probe every \(Format.countdown($0))" } ?? "; no probes"
             addWrapped("Breaker", text, .text)
         }
@@ -128,7 +129,8 @@ extension Renderer {
                       (Format.count(node.errors), .text), (" timeouts ", .dim), (Format.count(node.timeouts), .text),
                       (" err ", .dim), (Format.percent(node.errorPercent), .text)])
         func lat(_ v: Int?) -> String { Format.latency(v, ascii: glyphs.ascii) }
-        add("Latency", [("p50 ", .dim), (lat(w.p50Microseconds), .text), (" p90 ", .dim), (lat(w.p90Microseconds), .text),
+        add("Latency", [("p50 ", .dim), (lat(w.p50Microseconds), .text), (" p90 ", .dim),
+                        (lat(w.p90Microseconds), .text),
                         (" p99 ", .dim), (lat(w.p99Microseconds), .text), (" p99.9 ", .dim),
                         (lat(w.p999Microseconds), .text), (" max ", .dim), (lat(w.maxMicroseconds), .text)])
         let bins = w.latencyBins.filter { $0.count > 0 }
