@@ -159,6 +159,8 @@ struct KRPCTopCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // --once's clock starts here: --duration and its 0.5 s of slack count from the process's first step.
+        let started = ContinuousClock.now
         let settings = try self.settings()
         let environment = ProcessInfo.processInfo.environment
         let logPath = self.logFile ?? LogFile.defaultPath(environment: environment)
@@ -179,7 +181,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
             initialKey: servicesFirst ? nil : ServiceKey(service: settings.service, method: settings.method),
             logger: logger)
         if self.once {
-            try await self.runOnce(session, settings: settings, logger: logger)
+            try await self.runOnce(session, settings: settings, started: started, logger: logger)
         } else {
             try await self.runDashboard(
                 session, servicesFirst: servicesFirst, settings: settings, environment: environment,
@@ -193,8 +195,9 @@ struct KRPCTopCommand: AsyncParsableCommand {
     /// wait early and prints the report so far. Either way krpc-top exits within `--duration` + 0.5 s: the last
     /// Redis read is bounded, the report is printed before the stack shuts down, and a watchdog ends a shutdown
     /// that hangs (a ZooKeeper or Redis that never answers).
-    private func runOnce(_ session: TopSession, settings: TopSettings, logger: Logger) async throws {
-        let start = ContinuousClock.now
+    private func runOnce(
+        _ session: TopSession, settings: TopSettings, started start: ContinuousClock.Instant, logger: Logger
+    ) async throws {
         let signals = QuitSignalWaiter.start()
         logger.info("running until the report", metadata: ["top.duration": "\(settings.duration)"])
         // Snapshots are built every refresh even though none is shown: building one hands the Redis poller the
@@ -214,7 +217,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
             fflush(nil)
             logger.info("report printed", metadata: ["top.signal": "\(signal)"])
             let status: Int32 = signal == 0 || signal == SIGINT ? 0 : 128 + signal
-            let budget = max(.milliseconds(50), start + settings.duration + .milliseconds(450) - ContinuousClock.now)
+            let budget = max(.milliseconds(50), start + settings.duration + .milliseconds(400) - ContinuousClock.now)
             Self.startShutdownWatchdog(status: status, after: budget)
             return signal
         }
