@@ -9,8 +9,8 @@ import Synchronization
 
 /// Reads what the node detail screen shows, only while that screen is open: every ``interval`` the node's
 /// ZooKeeper leaf (path, data, owner session, creation time), its fault key and TTL (`GET` and `PTTL`), the server's
-/// own view (`Stats.Get` on a connection of its own), and from the channel the breaker's cool-down, trips and the
-/// failures seen since the screen opened.
+/// own view (`Stats.Get` on a connection of its own), and from the channel the breaker's cool-down and trips (the
+/// session adds the failures, which it notes all along, and the timeline).
 ///
 /// Whether the leaf's session is live: ZooKeeper keeps an ephemeral leaf only while the session that created it
 /// is open, so a leaf that is there has an open session; the reader adds whether the node answers `Stats.Get`, so
@@ -22,7 +22,7 @@ public final class NodeDetailReader: Sendable {
         public var key: ServiceKey
         /// The node.
         public var address: NodeAddress
-        /// The channel that calls it (breaker status, failures).
+        /// The channel that calls it (breaker settings and status).
         public var channel: KRPCChannel
 
         /// Creates a target.
@@ -44,9 +44,6 @@ public final class NodeDetailReader: Sendable {
         let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
         return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(Double(ms) / 1000)s"
     }
-
-    /// The failures kept.
-    static let failureLimit = 20
 
     private let registry: (any ServiceRegistry)?
     private let redis: RedisClient?
@@ -89,13 +86,11 @@ public final class NodeDetailReader: Sendable {
 
     private func read(_ target: Target, generation: Int) async {
         let connection = NodeConnection(to: target.address)
-        var failures: [NodeDetail.Failure] = []
-        var lastCount: Int?
         let clock = ContinuousClock()
         while !Task.isCancelled {
             let start = clock.now
             var detail = NodeDetail(address: target.address)
-            // The channel: breaker settings and status, failures since the screen opened.
+            // The channel: breaker settings and status.
             let breaker = target.channel.configuration.breaker
             detail.breaker = NodeDetail.BreakerSettings(
                 failureThreshold: breaker.failureThreshold,
@@ -108,20 +103,7 @@ public final class NodeDetailReader: Sendable {
             if let node = target.channel.snapshot().nodes.first(where: { $0.address == target.address }) {
                 detail.tripCount = node.breaker.tripCount
                 detail.currentCooldown = node.breaker.state == .closed ? nil : node.breaker.cooldown
-                let count = node.failures  // timeouts included
-                if let before = lastCount, count > before, let message = node.lastError {
-                    if let first = failures.first, first.message == message {
-                        failures[0].count += count - before
-                        failures[0].time = self.wallClock()
-                    } else {
-                        failures.insert(
-                            NodeDetail.Failure(time: self.wallClock(), message: message, count: count - before), at: 0)
-                        if failures.count > Self.failureLimit { failures.removeLast() }
-                    }
-                }
-                lastCount = count
             }
-            detail.failures = failures
             // The server's own view.
             var answered = false
             do {

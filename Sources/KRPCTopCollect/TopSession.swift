@@ -33,6 +33,8 @@ public final class TopSession: Sendable {
         var timelineKey: ServiceKey?
         var lastSecond: ContinuousClock.Instant?
         var history = ClusterHistory()
+        /// Failures per node of the current method, since it was opened.
+        var failures = FailureLog()
         var watchedDetail: NodeAddress?
     }
 
@@ -130,12 +132,14 @@ public final class TopSession: Sendable {
         let detail = self.details.detail
         let now = ContinuousClock.now
         let key = stack?.key
-        let (seen, timeline, history) = self.state.withLock { s in
+        let wallTime = Date().timeIntervalSince1970
+        let (seen, timeline, failures, history) = self.state.withLock { s in
             if let key {
                 s.seenHealthy[key] = snapshot.nodes.count { $0.state == .healthy }
                 if s.timelineKey != key {
                     s.timelineKey = key
                     s.timelines = [:]
+                    s.failures = FailureLog()
                 }
             }
             // Once a second: a timeline sample per node, a history sample for the graphs.
@@ -150,8 +154,18 @@ public final class TopSession: Sendable {
                 s.history.append(
                     callRate: reading.totalRate, errorPercent: reading.totalErrorPercent,
                     p99Microseconds: snapshot.window.p99Microseconds)
+                if let stack {
+                    // The channel's failure counts and last errors: one copy of its node list a second.
+                    let nodes = stack.channel.snapshot().nodes.map {
+                        (address: $0.address, failures: $0.failures, lastError: $0.lastError)
+                    }
+                    s.failures.observe(nodes, at: wallTime)
+                }
             }
-            return (s.seenHealthy, detail.flatMap { s.timelines[$0.address] }, s.history)
+            return (
+                s.seenHealthy, detail.flatMap { s.timelines[$0.address] },
+                detail.map { s.failures.failures(of: $0.address) } ?? [], s.history
+            )
         }
         snapshot.services = reading.services.map { row in
             var row = row
@@ -162,6 +176,7 @@ public final class TopSession: Sendable {
         snapshot.history = history
         if var detail {
             detail.timeline = timeline ?? StateTimeline()
+            detail.failures = failures
             snapshot.detail = detail
         }
         return snapshot

@@ -85,6 +85,26 @@ struct TopViewsEndToEndTests {
         #expect(detail.contains("Echo.Echo calls "), "\(detail)")
         #expect(Self.labelled("State", in: detail)?.contains("HEALTHY") == true, "\(detail)")
 
+        // `e` on the detail: its node, BROKEN, with the failures it gave and the fault key's time left (PTTL).
+        try tmux.send("e")
+        do {
+            let faulted = try await tmux.waitForScreen("the fault and its failures in the detail", timeout: .seconds(10)) {
+                screen in
+                Self.labelled("State", in: screen)?.contains("BROKEN") == true
+                    && Self.labelled("Fault", in: screen)?.contains("error expires in") == true
+                    && Self.labelled("Failures", in: screen)?.contains("injected error") == true
+            }
+            #expect(Self.labelled("Reason", in: faulted)?.contains("injected error") == true, "\(faulted)")
+        } catch {
+            Issue.record("\(error)\n\(context())")
+            throw error
+        }
+        try tmux.send("c")
+        try await tmux.waitForScreen("HEALTHY again, no fault", timeout: .seconds(15)) { screen in
+            Self.labelled("State", in: screen)?.contains("HEALTHY") == true
+                && Self.labelled("Fault", in: screen)?.contains("none") == true
+        }
+
         // Esc: back to the node view; Esc again: the services view, where Echo.Echo now shows 3 HEALTHY.
         try tmux.send("Escape")
         try await tmux.waitForScreen("the node view again", timeout: .seconds(5)) { screen in

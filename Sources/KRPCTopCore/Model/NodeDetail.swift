@@ -128,7 +128,7 @@ public struct NodeDetail: Sendable, Hashable {
     public var faultValue: String?
     /// The fault key's time to live; `nil` without a fault or without a TTL.
     public var faultTTL: Duration?
-    /// Failures this client saw on the node while the detail was open, newest first.
+    /// Failures this client saw on the node since its method was opened, newest first.
     public var failures: [Failure]
     /// The breaker's settings.
     public var breaker: BreakerSettings?
