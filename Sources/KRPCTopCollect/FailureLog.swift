@@ -19,7 +19,9 @@ public struct FailureLog: Sendable {
     /// - Parameters:
     ///   - nodes: Each node's address, failure count since it was first seen (timeouts included), last error.
     ///   - time: Seconds since 1970.
-    public mutating func observe(_ nodes: [(address: NodeAddress, failures: Int, lastError: String?)], at time: Double) {
+    public mutating func observe(
+        _ nodes: [(address: NodeAddress, failures: Int, lastError: String?)], at time: Double
+    ) {
         for node in nodes {
             let before = self.counts[node.address]
             self.counts[node.address] = node.failures

@@ -88,8 +88,7 @@ struct TopViewsEndToEndTests {
         // `e` on the detail: its node, BROKEN, with the failures it gave and the fault key's time left (PTTL).
         try tmux.send("e")
         do {
-            let faulted = try await tmux.waitForScreen("the fault and its failures in the detail", timeout: .seconds(10)) {
-                screen in
+            let faulted = try await tmux.waitForScreen("the fault and its failures", timeout: .seconds(10)) { screen in
                 Self.labelled("State", in: screen)?.contains("BROKEN") == true
                     && Self.labelled("Fault", in: screen)?.contains("error expires in") == true
                     && Self.labelled("Failures", in: screen)?.contains("injected error") == true
