@@ -17,15 +17,18 @@ public struct FailureLog: Sendable {
 
     /// Notes the failures since the last call.
     /// - Parameters:
-    ///   - nodes: Each node's address, failure count since it was first seen (timeouts included), last error.
+    ///   - nodes: Each node's address, failure count since the channel first listed it (timeouts included), last
+    ///     error.
     ///   - time: Seconds since 1970.
     public mutating func observe(
         _ nodes: [(address: NodeAddress, failures: Int, lastError: String?)], at time: Double
     ) {
         for node in nodes {
-            let before = self.counts[node.address]
+            // The channel counts from when it first listed the node (after the method was opened): a node seen for
+            // the first time with failures has had them since.
+            let before = self.counts[node.address] ?? 0
             self.counts[node.address] = node.failures
-            guard let before, node.failures > before else { continue }
+            guard node.failures > before else { continue }
             let message = node.lastError ?? "failed"
             var list = self.entries[node.address, default: []]
             if let first = list.first, first.message == message {

@@ -11,8 +11,9 @@ struct FailureLogTests {
     @Test("notes growth of a node's failure count with its last error; repeats of one message fold into a count")
     func notesFailures() {
         var log = FailureLog()
-        log.observe([(Self.a, 3, "internal 'old'"), (Self.b, 0, nil)], at: 100)  // the first look: a base, no entry
-        #expect(log.failures(of: Self.a).isEmpty)
+        // The first look: the failures since the channel listed the node.
+        log.observe([(Self.a, 3, "internal 'old'"), (Self.b, 0, nil)], at: 100)
+        #expect(log.failures(of: Self.a) == [NodeDetail.Failure(time: 100, message: "internal 'old'", count: 3)])
         log.observe([(Self.a, 5, "internal 'injected error'"), (Self.b, 0, nil)], at: 101)
         log.observe([(Self.a, 9, "internal 'injected error'"), (Self.b, 1, "deadline exceeded")], at: 102)
         log.observe([(Self.a, 9, "internal 'injected error'"), (Self.b, 1, "deadline exceeded")], at: 103)
@@ -20,6 +21,7 @@ struct FailureLogTests {
         #expect(log.failures(of: Self.a) == [
             NodeDetail.Failure(time: 104, message: "unavailable 'connection refused'", count: 1),
             NodeDetail.Failure(time: 102, message: "internal 'injected error'", count: 6),
+            NodeDetail.Failure(time: 100, message: "internal 'old'", count: 3),
         ])
         #expect(log.failures(of: Self.b) == [NodeDetail.Failure(time: 102, message: "deadline exceeded", count: 1)])
     }
@@ -27,7 +29,6 @@ struct FailureLogTests {
     @Test("keeps the newest entries only (FailureLog.limit)")
     func bounded() {
         var log = FailureLog()
-        log.observe([(Self.a, 0, nil)], at: 0)
         for i in 1...30 { log.observe([(Self.a, i, "error \(i)")], at: Double(i)) }
         let entries = log.failures(of: Self.a)
         #expect(entries.count == FailureLog.limit)
