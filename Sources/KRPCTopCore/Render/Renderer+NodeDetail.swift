@@ -69,17 +69,22 @@ extension Renderer {
             if node.timeInEpisode != nil && node.state != .healthy {
                 state += [(" (this state ", .dim), (Format.countdown(node.timeInState), .text), (")", .dim)]
             }
-            if let probe = node.nextProbeIn, node.state != .healthy {
-                state += [sep, ("next probe in ", .dim), (Format.countdown(probe), .text)]
-            }
-            if let cooldown = detail?.currentCooldown, node.state != .healthy {
-                state += [sep, ("cool-down ", .dim), (Format.countdown(cooldown), .text)]
-            }
-            if let trips = detail?.tripCount, trips > 0 {
-                state += [sep, ("opened ", .dim), ("\(trips)", .text), (trips == 1 ? " time" : " times", .dim)]
-            }
         }
         add("State", state)
+        // The breaker's progress: next probe, the cool-down it is in, how often it opened.
+        var probing: [[Span]] = []
+        if let probe = node.nextProbeIn, node.state != .healthy, !node.isDeparted {
+            probing.append([("next probe in ", .dim), (Format.countdown(probe), .text)])
+        }
+        if let cooldown = detail?.currentCooldown, node.state != .healthy {
+            probing.append([("cool-down ", .dim), (Format.countdown(cooldown), .text)])
+        }
+        if let trips = detail?.tripCount, trips > 0 {
+            probing.append([("opened ", .dim), ("\(trips)", .text), (trips == 1 ? " time" : " times", .dim)])
+        }
+        if !probing.isEmpty {
+            add("Probing", Array(probing.enumerated().map { $0.offset == 0 ? $0.element : [sep] + $0.element }.joined()))
+        }
         // Timeline: one cell per second, newest at the right.
         if let timeline = detail?.timeline, !timeline.states.isEmpty {
             let cells = max(1, textWidth - 6)
