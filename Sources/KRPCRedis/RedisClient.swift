@@ -90,8 +90,15 @@ public final class RedisClient: Sendable {
     /// - Throws: ``RedisError`` with a connection-level code when the pipeline could not be sent or its
     ///   replies not all read; then any prefix of the commands may have run.
     public func pipeline(_ commands: [RedisCommand]) async throws(RedisError) -> [RedisValue] {
+        try await self.pipeline(commands, honoringCancellation: true)
+    }
+
+    /// ``pipeline(_:)``, optionally sent even when the calling task is cancelled: for work that must
+    /// finish during a shutdown that cancelled its task (the counter's last flush), without an
+    /// unstructured task to escape the cancellation.
+    func pipeline(_ commands: [RedisCommand], honoringCancellation: Bool) async throws(RedisError) -> [RedisValue] {
         if commands.isEmpty { return [] }
-        return try await self.onWorker { worker in
+        return try await self.onWorker(honoringCancellation: honoringCancellation) { worker in
             worker.withConnection { connection throws(RedisError) in try connection.pipeline(commands) }
         }
     }
@@ -106,14 +113,31 @@ public final class RedisClient: Sendable {
         try? await self.pool.shutdownGracefully()
     }
 
-    /// Runs `body` on the connection thread and maps pool errors into ``RedisError``.
+    /// Runs `body` on the connection thread and maps pool errors into ``RedisError``. With
+    /// `honoringCancellation`, a task cancelled before `body` ran gets ``RedisError/Code/cancelled``;
+    /// without, `body` runs anyway (it is bounded by the connection's timeouts).
     private func onWorker<T: Sendable>(
+        honoringCancellation: Bool = true,
         _ body: @escaping @Sendable (Worker) -> Result<T, RedisError>
     ) async throws(RedisError) -> T {
         if self.status.state == .shutDown {
             throw RedisError(code: .shutDown, message: "the redis client has been shut down")
         }
         let worker = self.worker
+        if !honoringCancellation {
+            let result: Result<T, RedisError> = await withCheckedContinuation { continuation in
+                self.pool.submit { state in
+                    switch state {
+                    case .active:
+                        continuation.resume(returning: body(worker))
+                    case .cancelled:
+                        let error = RedisError(code: .shutDown, message: "the redis client has been shut down")
+                        continuation.resume(returning: .failure(error))
+                    }
+                }
+            }
+            return try result.get()
+        }
         let result: Result<T, RedisError>
         do {
             result = try await self.pool.runIfActive { body(worker) }

@@ -177,8 +177,8 @@ public final class RedisFaultWatcher: FaultSource {
                 self.logger.info("fault cleared", metadata: base)
             case .malformed(let value, let reason):
                 var metadata = base
-                metadata["krpc.fault_value"] = "\(value)"
-                metadata["krpc.reason"] = "\(reason)"
+                metadata["krpc.fault_value"] = "\(LogText.cut(value))"
+                metadata["krpc.reason"] = "\(LogText.cut("\(reason)"))"
                 self.logger.warning("ignoring a malformed fault value", metadata: metadata)
             case .ignored(let fault):
                 var metadata = base

@@ -19,6 +19,8 @@ public struct RegistryHandle: Sendable {
     public let usesZooKeeper: Bool
     /// The negotiated session timeout, when known.
     public let sessionTimeout: @Sendable () -> Duration?
+    /// Keeps the session (ZooKeeper) until ``close`` ends it; returns at once for a fixed list.
+    public let run: @Sendable () async -> Void
     /// Ends the session (ZooKeeper) when krpc-top stops.
     public let close: @Sendable () async -> Void
 
@@ -27,7 +29,8 @@ public struct RegistryHandle: Sendable {
         switch choice {
         case .fixed(let nodes, let key):
             let registry = InMemoryServiceRegistry(nodes.map { ServiceInstance(address: $0) }, under: key)
-            return RegistryHandle(registry: registry, usesZooKeeper: false, sessionTimeout: { nil }, close: {})
+            return RegistryHandle(
+                registry: registry, usesZooKeeper: false, sessionTimeout: { nil }, run: {}, close: {})
         case .zooKeeper(let servers, let root, let sessionTimeout):
             let registry: ZooKeeperRegistry
             do {
@@ -41,6 +44,7 @@ public struct RegistryHandle: Sendable {
             return RegistryHandle(
                 registry: registry, usesZooKeeper: true,
                 sessionTimeout: { registry.negotiatedSessionTimeout },
+                run: { await registry.run() },
                 close: { await registry.close() })
         }
     }

@@ -188,6 +188,8 @@ public final class TopSession: Sendable {
         deliver: (@Sendable (DashboardSnapshot) -> Void)?, _ body: () async -> T
     ) async -> T {
         let services = self.services
+        let registry = self.registry
+        let registryTask = Task { await registry.run() }  // keeps the session until close()
         let servicesTask = Task { await services.run() }
         if let initial = self.state.withLock({ s in defer { s.initial = nil }; return s.initial }) {
             self.start(initial)
@@ -220,7 +222,8 @@ public final class TopSession: Sendable {
         await deliverTask.value
         await servicesTask.value
         await self.redis?.shutdown()
-        await self.registry.close()
+        await self.registry.close()  // ends registry.run()
+        await registryTask.value
         return result
     }
 

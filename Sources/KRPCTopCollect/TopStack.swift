@@ -158,6 +158,9 @@ public struct TopStack: Sendable {
         let poller = self.poller
         let collector = self.collector
         let interval = self.refreshInterval
+        let registry = self.registry
+        // A shared registry is run (and closed) by its owner.
+        let registryTask = self.ownsRegistry ? Task { await registry.run() } : nil
         let channelTask = Task { await channel.run() }
         // Pinned to the call loop: the generator's ticks and its call tasks (children, which inherit the
         // preference) run on the thread of the connections.
@@ -180,7 +183,10 @@ public struct TopStack: Sendable {
         await pollerTask.value
         await channelTask.value
         await self.redis?.shutdown()
-        if self.ownsRegistry { await self.registry.close() }
+        if self.ownsRegistry {
+            await self.registry.close()  // ends registry.run()
+        }
+        await registryTask?.value
         try? await self.callLoopGroup.shutdownGracefully()
         self.logger.info("stopped")
         return result

@@ -22,18 +22,20 @@
 /// ```
 ///
 /// - `length` counts magic, version, header_len, header and payload: the payload size is
-///   `length - 3 - size(header_len) - header_len`. The smallest valid frame has `length` = 4
-///   (magic, version, header_len 0: an all-defaults header, i.e. a REQUEST with id 0, which is
-///   invalid, but well framed).
+///   `length - 3 - size(header_len) - header_len`. The smallest well-framed frame has `length` = 4
+///   (magic, version, header_len 0: an all-defaults header, i.e. a REQUEST with id 0). Well framed
+///   is not valid: a REQUEST with id 0 is a connection error (see "Errors and the connection").
 /// - A receiver enforces its maximum frame length (default 4 MiB = 4,194,304, counted like `length`)
 ///   on the announced `length`, as soon as the 4 bytes arrive, before buffering the frame.
 /// - A receiver checks magic and version as soon as those bytes arrive. A wrong magic means the
 ///   peer does not speak krpc (an HTTP client, say); a right magic with another version means a
 ///   krpc peer of an unsupported version.
 /// - The header is plain protobuf: unknown fields are skipped (groups, wire types 3 and 4, are
-///   refused); a field tag is a varint of at most 5 bytes, as protobuf requires (a tag padded
-///   with extra bytes is malformed); field 1 `kind` is an enum (0 REQUEST, 1 RESPONSE, 2 CANCEL,
-///   3 GOAWAY); strings must be valid UTF-8.
+///   refused); a field tag is a varint of at most 5 bytes, as protobuf requires (a tag longer than
+///   5 bytes is malformed, even when it encodes a small number); field 1 `kind` is an enum
+///   (0 REQUEST, 1 RESPONSE, 2 CANCEL, 3 GOAWAY; any other value is malformed: a receiver cannot
+///   know whether such a frame may be skipped); strings must be valid UTF-8.
+/// - Fields a kind does not use (a `service` on a CANCEL, a `status` on a REQUEST) are ignored.
 /// - A REQUEST's `service` and `method` are matched as exact strings.
 ///
 /// ## Header fields per kind
@@ -42,22 +44,54 @@
 /// |---|---|---|---|---|---|
 /// | REQUEST (0) | ≠ 0, unique among the client's calls in flight | required | remaining ms, 0 = none | – | request message |
 /// | RESPONSE (1) | the request's | – | – | status 0 = ok, else error code + message | response message when ok, else empty |
-/// | CANCEL (2) | the request's | – | – | – | empty; the server stops the call and does not answer |
+/// | CANCEL (2) | the request's | – | – | – | empty (ignored); the server stops the call, see "Request ids and cancelling" |
 /// | GOAWAY (3) | 0 | – | – | why the server closes the connection | empty |
 ///
 /// Status codes (`KRPCError.Code` in the `KRPC` module): 0 ok, 1 cancelled, 2 unknown,
-/// 3 invalid request (payload does not parse, bad header), 4 deadline exceeded, 5 unknown
-/// service, 6 unknown method, 8 overloaded, 13 internal, 14 unavailable, 15 protocol error
-/// (bad framing), 16 frame too large. Receivers keep unknown codes as they are.
+/// 3 invalid request (the payload does not parse, or the handler refused it), 4 deadline
+/// exceeded, 5 unknown service, 6 unknown method, 8 overloaded, 13 internal, 14 unavailable,
+/// 15 protocol error (bad framing), 16 frame too large. Receivers keep unknown codes as they are.
+///
+/// ## Request ids and cancelling
+///
+/// - A client picks the ids. An id must not be in flight already on that connection: a REQUEST
+///   whose id names a call the server is still working on is a connection error.
+/// - An id may be used again once its RESPONSE arrived. The krpc client never reuses one (it counts
+///   up from 1 per connection, 64 bits).
+/// - CANCEL ends the call on the server: its handler is stopped and, once the server has read the
+///   CANCEL, it writes no RESPONSE for that call. But a RESPONSE the server wrote before it read the
+///   CANCEL still arrives after the client sent it. So a client drops a RESPONSE for an id it no
+///   longer waits for, and does not reuse the id of a call it cancelled (or gave up on at its own
+///   deadline) on that connection: it cannot know whether an answer is still on its way.
+/// - A CANCEL for an id that is not in flight (answered already, or never sent) is ignored.
+/// - A REQUEST with a `deadline_ms` is answered by the server with status 4 (deadline exceeded)
+///   when that time passes first; its handler is stopped.
 ///
 /// ## Errors and the connection
 ///
-/// A malformed frame (wrong magic or version, announced length under 4 or over the maximum,
-/// undecodable header) is a connection error: a server answers with a GOAWAY frame carrying the
-/// status (protocol error or frame too large) and a message, then closes the connection; a client
-/// just closes it. Every call in flight on that connection then fails. A request that is framed
-/// well but names an unknown service or method, or whose payload does not parse, gets a RESPONSE
-/// with the matching status; the connection stays up.
+/// A **connection error** ends the connection: a server answers with a GOAWAY frame carrying the
+/// status (15 protocol error or 16 frame too large) and a message, then closes it; a client just
+/// closes it. Every call in flight on it then fails, unanswered. Connection errors:
+/// - bytes that are not a frame: wrong magic or version, announced `length` under 4 or over the
+///   receiver's maximum, the connection's input ending in the middle of a frame, or (on a server with
+///   an idle timeout) an incomplete frame followed by nothing for that long;
+/// - a header that does not decode as above (truncated or overlong varint, a known field with
+///   another wire type, a group, invalid UTF-8, an unknown `kind`);
+/// - a REQUEST with request id 0, or with the id of a call in flight;
+/// - a frame of a kind the receiver does not accept: RESPONSE or GOAWAY sent to a server, REQUEST
+///   or CANCEL sent to a client.
+///
+/// A **call error** fails one call with a RESPONSE carrying the status; the connection stays up:
+/// - empty or unknown `service` (5), empty or unknown `method` (6), a payload that does not parse as
+///   the method's request message (3);
+/// - the server is shutting down (14), the connection has its maximum of calls in flight (8), the
+///   deadline passed (4), the response would exceed the maximum frame length (16), or the handler
+///   failed (its error's code and message).
+///
+/// A server shutting down answers new requests with status 14 and, once every call in flight is
+/// answered, sends GOAWAY with status 14 (unavailable) and closes: after that GOAWAY no call was
+/// lost. When its grace period ends first, it closes without GOAWAY, and the calls still in flight
+/// are not answered. A client that reads GOAWAY makes no new call on the connection.
 ///
 /// ## Example
 ///

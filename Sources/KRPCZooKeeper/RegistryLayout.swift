@@ -1,15 +1,15 @@
-public import KRPC
-public import KRPCPolicy
+package import KRPC
+package import KRPCPolicy
 
 /// The znode layout, compatible with the seed so that `zkCli.sh` shows what its README shows:
 /// `<root>/<Service>/<Method>/<host:port>`; the root is empty by default (configurable, e.g. `/krpc`).
-public struct RegistryLayout: Hashable, Sendable {
+package struct RegistryLayout: Hashable, Sendable {
     /// `""` or an absolute path without a trailing slash, e.g. `/krpc`.
-    public let root: String
+    package let root: String
 
     /// Creates a layout.
     /// - Throws: ``ZooKeeperError/Code/invalidConfiguration`` naming `root` when it is not `""` or `/a/b`.
-    public init(root: String) throws {
+    package init(root: String) throws {
         if !root.isEmpty {
             guard root.hasPrefix("/"), !root.hasSuffix("/") else {
                 throw ZooKeeperError(
@@ -32,7 +32,7 @@ public struct RegistryLayout: Hashable, Sendable {
 
     /// `<root>/<Service>/<Method>`: the parent of the leaves.
     /// - Throws: ``ZooKeeperError/Code/invalidPath`` when the service or method is not a usable znode name.
-    public func methodPath(_ key: ServiceKey) throws -> String {
+    package func methodPath(_ key: ServiceKey) throws -> String {
         for (field, value) in [("service", key.service), ("method", key.method)] {
             if let problem = Self.problem(with: value[...]) {
                 throw ZooKeeperError(code: .invalidPath, message: "\(field) name \"\(value)\" \(problem)")
@@ -45,7 +45,7 @@ public struct RegistryLayout: Hashable, Sendable {
     }
 
     /// `<root>/<Service>/<Method>/<host:port>`: one server's ephemeral leaf.
-    public func leafPath(_ key: ServiceKey, _ address: NodeAddress) throws -> String {
+    package func leafPath(_ key: ServiceKey, _ address: NodeAddress) throws -> String {
         "\(try self.methodPath(key))/\(address)"
     }
 

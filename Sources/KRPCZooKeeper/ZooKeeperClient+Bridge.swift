@@ -2,6 +2,7 @@ internal import CZooKeeper
 // The bridge between the C client's threads and Swift: the handle, the watcher context, the table of
 // requests in flight, and the C callbacks. Callbacks run on the library's completion thread; they copy what
 // they need out of the C pointers, then resume a continuation or yield into AsyncStreams, nothing else.
+import KRPC
 import Logging
 import Synchronization
 
@@ -136,38 +137,25 @@ final class ZooKeeperEventHub: Sendable {
         var session: ZooKeeperSessionState = .connecting
         var credentials: ZooKeeperSessionCredentials?
         var timeout: Duration?
-        var subscribers: [UInt64: AsyncStream<ZooKeeperEvent>.Continuation] = [:]
-        var nextID: UInt64 = 0
-        var finished = false
     }
     private let state = Mutex(State())
+    /// Each subscriber keeps the newest 4,096 events when it lags. The registry, the one consumer in the
+    /// library, does constant work per event (a state change, or noting a watched path), so it lags only by
+    /// scheduling noise; the bound keeps a consumer that stopped iterating without cancelling from growing
+    /// without limit while the C client keeps firing watches.
+    private let broadcaster = EventBroadcaster<ZooKeeperEvent>(bufferingPolicy: .bufferingNewest(4096))
 
     var sessionState: ZooKeeperSessionState { self.state.withLock { $0.session } }
     var credentials: ZooKeeperSessionCredentials? { self.state.withLock { $0.credentials } }
     var negotiatedTimeout: Duration? { self.state.withLock { $0.timeout } }
 
+    /// The current session state first, then every event; after ``finish()``, `.session(.closed)` and the end.
     func subscribe() -> AsyncStream<ZooKeeperEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: ZooKeeperEvent.self)
-        let id: UInt64? = self.state.withLock { state in
-            guard !state.finished else { return nil }
-            let id = state.nextID
-            state.nextID += 1
-            state.subscribers[id] = continuation
-            // Yielded under the lock so that it is ordered before any later event.
-            continuation.yield(.session(state.session))
-            return id
+        // Subscribed under our lock, so the current state is ordered before any later event.
+        let stream = self.state.withLock { state in
+            self.broadcaster.subscribe(initial: [.session(state.session)], deliverNow: false)
         }
-        guard let id else {
-            continuation.yield(.session(.closed))
-            continuation.finish()
-            return stream
-        }
-        // Not under our lock here: onTermination runs while the Swift runtime holds the consumer task's
-        // status lock (on cancel), and our lock is held while yielding (which takes that status lock):
-        // taking ours synchronously here deadlocked. Remove the subscriber a moment later instead.
-        continuation.onTermination = { [weak self] _ in
-            Task { _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) } }
-        }
+        self.broadcaster.deliver()
         return stream
     }
 
@@ -176,38 +164,30 @@ final class ZooKeeperEventHub: Sendable {
     func deliverSession(_ session: ZooKeeperSessionState, credentials: ZooKeeperSessionCredentials?, timeout: Duration?)
     {
         self.state.withLock { state in
-            guard !state.finished, !state.session.isTerminal else { return }
+            guard !state.session.isTerminal else { return }
             if let credentials { state.credentials = credentials }
             if let timeout { state.timeout = timeout }
             guard state.session != session else { return }
             state.session = session
-            for continuation in state.subscribers.values { continuation.yield(.session(session)) }
+            self.broadcaster.enqueue(.session(session))
         }
+        self.broadcaster.deliver()
     }
 
     /// From the C thread.
     func deliverNode(_ kind: ZooKeeperNodeEventKind, path: String) {
-        self.state.withLock { state in
-            guard !state.finished else { return }
-            for continuation in state.subscribers.values { continuation.yield(.node(kind, path: path)) }
-        }
+        self.broadcaster.yield(.node(kind, path: path))
     }
 
     /// After `zookeeper_close`: `.session(.closed)` to everyone, then the streams finish.
     func finish() {
-        let subscribers = self.state.withLock { state -> [AsyncStream<ZooKeeperEvent>.Continuation] in
-            guard !state.finished else { return [] }
-            state.finished = true
+        self.state.withLock { state in
+            guard state.session != .closed else { return }
             state.session = .closed
-            let all = Array(state.subscribers.values)
-            state.subscribers = [:]
-            return all
+            self.broadcaster.enqueue(.session(.closed))
+            self.broadcaster.enqueueFinish()
         }
-        // Outside the lock: finish() runs onTermination, which takes the lock.
-        for continuation in subscribers {
-            continuation.yield(.session(.closed))
-            continuation.finish()
-        }
+        self.broadcaster.deliver()
     }
 }
 

@@ -16,7 +16,7 @@ extension ZooKeeperClient {
     /// - Returns: the path created (differs from `path` for sequential modes).
     /// - Throws: ``ZooKeeperError``: ``ZooKeeperError/Code/nodeExists``, ``ZooKeeperError/Code/noNode`` (no parent),
     ///   ``ZooKeeperError/Code/noAuth``, ``ZooKeeperError/Code/connectionLoss``, …
-    public func create(
+    package func create(
         _ path: String,
         data: [UInt8] = [],
         mode: ZooKeeperCreateMode = .persistent,
@@ -52,7 +52,7 @@ extension ZooKeeperClient {
     /// - Parameter version: the expected data version, or `nil` for any.
     /// - Throws: ``ZooKeeperError``: ``ZooKeeperError/Code/noNode``, ``ZooKeeperError/Code/badVersion``,
     ///   ``ZooKeeperError/Code/notEmpty``, …
-    public func delete(_ path: String, version: Int32? = nil) async throws {
+    package func delete(_ path: String, version: Int32? = nil) async throws {
         _ = try await self.submit("delete", path: path) { zh, context in
             path.withCString { zoo_adelete(zh, $0, version ?? -1, voidCompletion, context) }
         }
@@ -61,7 +61,7 @@ extension ZooKeeperClient {
     /// The node's stat, or `nil` when it does not exist.
     /// - Parameter watch: leave a watch: ``ZooKeeperNodeEventKind/created`` when it does not exist yet,
     ///   else ``ZooKeeperNodeEventKind/deleted`` or ``ZooKeeperNodeEventKind/dataChanged``.
-    public func exists(_ path: String, watch: Bool = false) async throws -> ZooKeeperStat? {
+    package func exists(_ path: String, watch: Bool = false) async throws -> ZooKeeperStat? {
         do {
             let value = try await self.submit("exists", path: path) { zh, context in
                 path.withCString { zoo_aexists(zh, $0, watch ? 1 : 0, statCompletion, context) }
@@ -77,7 +77,7 @@ extension ZooKeeperClient {
     /// - Parameter watch: leave a watch for ``ZooKeeperNodeEventKind/dataChanged`` or
     ///   ``ZooKeeperNodeEventKind/deleted``.
     /// - Throws: ``ZooKeeperError`` (``ZooKeeperError/Code/noNode`` when it does not exist).
-    public func get(_ path: String, watch: Bool = false) async throws -> (data: [UInt8], stat: ZooKeeperStat) {
+    package func get(_ path: String, watch: Bool = false) async throws -> (data: [UInt8], stat: ZooKeeperStat) {
         let value = try await self.submit("get", path: path) { zh, context in
             path.withCString { zoo_aget(zh, $0, watch ? 1 : 0, dataCompletion, context) }
         }
@@ -88,7 +88,7 @@ extension ZooKeeperClient {
     /// Replaces the node's data.
     /// - Parameter version: the expected data version, or `nil` for any.
     /// - Returns: the new stat.
-    public func set(_ path: String, data: [UInt8], version: Int32? = nil) async throws -> ZooKeeperStat {
+    package func set(_ path: String, data: [UInt8], version: Int32? = nil) async throws -> ZooKeeperStat {
         let value = try await self.submit("set", path: path) { zh, context in
             path.withCString { cPath in
                 data.withUnsafeBufferPointer { bytes in
@@ -107,7 +107,7 @@ extension ZooKeeperClient {
     /// - Parameter watch: leave a watch for ``ZooKeeperNodeEventKind/childrenChanged`` or
     ///   ``ZooKeeperNodeEventKind/deleted``.
     /// - Throws: ``ZooKeeperError`` (``ZooKeeperError/Code/noNode`` when it does not exist).
-    public func children(_ path: String, watch: Bool = false) async throws -> [String] {
+    package func children(_ path: String, watch: Bool = false) async throws -> [String] {
         let value = try await self.submit("get children", path: path) { zh, context in
             path.withCString { zoo_aget_children(zh, $0, watch ? 1 : 0, childrenCompletion, context) }
         }

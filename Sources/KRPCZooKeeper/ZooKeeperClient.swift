@@ -1,6 +1,6 @@
 internal import CZooKeeper
 import Dispatch
-public import Logging
+package import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -31,20 +31,20 @@ import Synchronization
 /// ```
 ///
 /// The C library's own log lines never reach stderr: they are forwarded to `logger` at debug level.
-public final class ZooKeeperClient: Sendable {
+package final class ZooKeeperClient: Sendable {
     /// Where to connect and how.
-    public struct Configuration: Sendable, Hashable {
+    package struct Configuration: Sendable, Hashable {
         /// Comma-separated `host:port` pairs of the ensemble, e.g. `"zk1:2181,zk2:2181,zk3:2181"`.
-        public var connectionString: String
+        package var connectionString: String
         /// The session timeout to ask for; the server clamps it to [2, 20] × its tickTime.
-        public var sessionTimeout: Duration
+        package var sessionTimeout: Duration
         /// Reattach to an existing session instead of creating one.
-        public var session: ZooKeeperSessionCredentials?
+        package var session: ZooKeeperSessionCredentials?
         /// Digest credentials added to the session (and re-sent by the C client after every reconnect).
-        public var authentication: ZooKeeperDigestAuthentication?
+        package var authentication: ZooKeeperDigestAuthentication?
 
         /// Creates a configuration.
-        public init(
+        package init(
             connectionString: String,
             sessionTimeout: Duration = .seconds(10),
             session: ZooKeeperSessionCredentials? = nil,
@@ -58,7 +58,7 @@ public final class ZooKeeperClient: Sendable {
     }
 
     /// The configuration this client was created with.
-    public let configuration: Configuration
+    package let configuration: Configuration
     let hub: ZooKeeperEventHub
     let pending: PendingOperations
     /// The C handle; `nil` once ``close()`` has taken it. Every C call on the handle happens while holding
@@ -74,7 +74,7 @@ public final class ZooKeeperClient: Sendable {
     /// or call ``waitUntilConnected(timeout:)``).
     /// - Throws: ``ZooKeeperError`` with ``ZooKeeperError/Code/badArguments`` when the C client rejects the
     ///   connection string (for example no host resolves) or ``ZooKeeperError/Code/invalidConfiguration``.
-    public init(configuration: Configuration, logger: Logger) async throws {
+    package init(configuration: Configuration, logger: Logger) async throws {
         guard !configuration.connectionString.isEmpty else {
             throw ZooKeeperError(code: .invalidConfiguration, message: "connectionString must not be empty")
         }
@@ -147,25 +147,26 @@ public final class ZooKeeperClient: Sendable {
     }
 
     /// The current session state.
-    public var state: ZooKeeperSessionState { self.hub.sessionState }
+    package var state: ZooKeeperSessionState { self.hub.sessionState }
 
     /// The id and password of the session, once it has connected (also after it ended).
-    public var sessionCredentials: ZooKeeperSessionCredentials? { self.hub.credentials }
+    package var sessionCredentials: ZooKeeperSessionCredentials? { self.hub.credentials }
 
     /// The session timeout the server granted, once connected.
-    public var negotiatedSessionTimeout: Duration? { self.hub.negotiatedTimeout }
+    package var negotiatedSessionTimeout: Duration? { self.hub.negotiatedTimeout }
 
     /// Session changes and fired watches: the current session state first, then every event.
     ///
-    /// Each call returns a new stream; every stream sees every event. The stream finishes when the client
-    /// is closed. Cancelling the iterating task unsubscribes.
-    public func events() -> AsyncStream<ZooKeeperEvent> { self.hub.subscribe() }
+    /// Each call returns a new stream; every stream sees every event (keeping the newest 4,096 when its consumer
+    /// lags). The stream finishes when the client is closed; one asked for after that yields
+    /// `.session(.closed)` and finishes. Cancelling the iterating task unsubscribes.
+    package func events() -> AsyncStream<ZooKeeperEvent> { self.hub.subscribe() }
 
     /// Waits until the session is connected.
     /// - Throws: ``ZooKeeperError`` ``ZooKeeperError/Code/operationTimeout`` after `timeout`;
     ///   ``ZooKeeperError/Code/sessionExpired``, ``ZooKeeperError/Code/authFailed`` or
     ///   ``ZooKeeperError/Code/closing`` when the session ended instead.
-    public func waitUntilConnected(timeout: Duration) async throws {
+    package func waitUntilConnected(timeout: Duration) async throws {
         let events = self.events()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -197,7 +198,7 @@ public final class ZooKeeperClient: Sendable {
     ///
     /// When not connected at that moment, the server is not told and the session lives on until it times out
     /// (as with a crashed process). Calling it again does nothing.
-    public func close() async {
+    package func close() async {
         guard
             let handle = self.handle.withLock({ h -> ZooKeeperHandle? in
                 defer { h = nil }

@@ -1,15 +1,10 @@
-public import KRPC
-public import KRPCPolicy
+package import KRPC
+package import KRPCPolicy
 
-// Additive reads for krpc-top's services view and node detail: they use the registry's current session and
+// Additive reads for krpc-top's services view and node detail (``readLeaf(_:_:)`` is package API, as the raw
+// ZooKeeper types it returns are): they use the registry's current session and
 // never watch, so they change nothing of what ``discover(_:)`` and ``register(_:under:)`` do.
 extension ZooKeeperRegistry {
-    /// The current session's id (what the leaves this registry creates carry as `ephemeralOwner`); `nil` without
-    /// a session.
-    public var sessionID: Int64? {
-        self.shared.withLock { $0.client }?.sessionCredentials?.id
-    }
-
     /// Lists every method under the root with its node leaves: `<root>/<Service>/<Method>/<host:port>`. A znode
     /// two levels down whose children are not all `host:port` is not a method (another tree under the same root)
     /// and is left out; a method without leaves is listed with no nodes. Reserved `/zookeeper` is skipped.
@@ -44,7 +39,7 @@ extension ZooKeeperRegistry {
 
     /// Reads one node's leaf of `key` (data and stat); `nil` when there is no such leaf.
     /// - Throws: ``ZooKeeperError`` when there is no session or the read fails otherwise.
-    public func readLeaf(_ key: ServiceKey, _ address: NodeAddress) async throws -> RegistryLeaf? {
+    package func readLeaf(_ key: ServiceKey, _ address: NodeAddress) async throws -> RegistryLeaf? {
         guard let client = self.connectedClient() else {
             throw ZooKeeperError(code: .connectionLoss, message: "ZooKeeper not reached")
         }

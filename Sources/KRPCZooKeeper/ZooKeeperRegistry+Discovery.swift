@@ -6,7 +6,9 @@ extension ZooKeeperRegistry {
         /// Distinguishes this group from a later one for the same key (a refresher of an old group stops).
         let token: UInt64
         let path: String
-        var subscribers: [UInt64: AsyncStream<[ServiceInstance]>.Continuation] = [:]
+        /// The subscribers. Each keeps only the newest list when its consumer lags: an older list is of no use
+        /// once a newer one exists.
+        let broadcaster = EventBroadcaster<[ServiceInstance]>(bufferingPolicy: .bufferingNewest(1))
         /// The last membership delivered; kept while ZooKeeper is unreachable.
         var snapshot: [ServiceInstance]?
         var publishedCount = 0
@@ -27,53 +29,43 @@ extension ZooKeeperRegistry {
     /// only the newest list when the consumer lags; it finishes when the registry is closed, and cancelling
     /// the consumer's iteration unsubscribes (the last subscriber of a method stops its refreshes).
     public func discover(_ key: ServiceKey) -> AsyncStream<[ServiceInstance]> {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: [ServiceInstance].self,
-            bufferingPolicy: .bufferingNewest(1)
-        )
         let path: String
         do {
             path = try self.layout.methodPath(key)
         } catch {
             self.logger.warning("cannot discover \(key)", metadata: ["error": "\(error)"])
-            continuation.finish()
-            return stream
+            return AsyncStream { $0.finish() }
         }
-        let subscription: (id: UInt64, isNew: Bool)? = self.shared.withLock { state in
-            guard !state.closed else { return nil }
-            let isNew = state.groups[key] == nil
-            var group = state.groups[key] ?? DiscoveryGroup(token: state.makeID(), path: path)
-            let id = state.makeID()
-            group.subscribers[id] = continuation
-            // Under the lock, so an older list can never overtake a newer one.
-            if let snapshot = group.snapshot { continuation.yield(snapshot) }
-            state.groups[key] = group
-            state.pathToKey[path] = key
-            return (id, isNew)
-        }
-        guard let subscription else {
-            continuation.finish()
-            return stream
-        }
-        // A moment later, not under the runtime's task-status lock (we yield under our lock): see EventHub.
-        continuation.onTermination = { [weak self] _ in
-            Task { self?.unsubscribe(key, id: subscription.id) }
-        }
+        let subscription: (stream: AsyncStream<[ServiceInstance]>, group: DiscoveryGroup, isNew: Bool)? =
+            self.shared.withLock { state in
+                guard !state.closed else { return nil }
+                let isNew = state.groups[key] == nil
+                let group = state.groups[key] ?? DiscoveryGroup(token: state.makeID(), path: path)
+                // Under the lock, so an older list can never overtake a newer one.
+                let stream = group.broadcaster.subscribe(
+                    initial: group.snapshot.map { [$0] } ?? [],
+                    deliverNow: false,
+                    onTermination: { [weak self] in self?.unsubscribed(key, token: group.token) }
+                )
+                state.groups[key] = group
+                state.pathToKey[path] = key
+                return (stream, group, isNew)
+            }
+        guard let subscription else { return AsyncStream { $0.finish() } }
+        subscription.group.broadcaster.deliver()
         if subscription.isNew { self.scheduleRefresh(key, immediately: true) }
-        return stream
+        return subscription.stream
     }
 
-    private func unsubscribe(_ key: ServiceKey, id: UInt64) {
+    /// A subscriber of `key` is gone; the last one ends the group (its refresher stops). Runs from the stream's
+    /// termination: it only takes our lock, which is never held while yielding or finishing.
+    private func unsubscribed(_ key: ServiceKey, token: UInt64) {
         self.shared.withLock { state in
-            guard var group = state.groups[key] else { return }
-            group.subscribers.removeValue(forKey: id)
-            if group.subscribers.isEmpty {
-                // The ZooKeeper watch stays armed until it fires once more; that event is then ignored.
-                state.groups[key] = nil
-                state.pathToKey[group.path] = nil
-            } else {
-                state.groups[key] = group
-            }
+            guard let group = state.groups[key], group.token == token, group.broadcaster.subscriberCount == 0
+            else { return }
+            // The ZooKeeper watch stays armed until it fires once more; that event is then ignored.
+            state.groups[key] = nil
+            state.pathToKey[group.path] = nil
         }
     }
 
@@ -86,7 +78,7 @@ extension ZooKeeperRegistry {
         if let key = methodKey {
             guard kind != .dataChanged else { return }
             self.scheduleRefresh(key, immediately: false)
-            Task {
+            self.submit {
                 do {
                     _ = try await client.children(path, watch: true)
                 } catch let error as ZooKeeperError where error.code == .noNode {
@@ -112,15 +104,16 @@ extension ZooKeeperRegistry {
             return start ? group.token : nil
         }
         if let token = start {
-            Task { await self.runRefresher(key, token: token) }
+            self.submit { await self.runRefresher(key, token: token) }
         }
     }
 
-    /// Refreshes `key` until no more changes are pending. One runs per group at a time.
+    /// Refreshes `key` until no more changes are pending (or ``run()`` ends). One runs per group at a time.
     private func runRefresher(_ key: ServiceKey, token: UInt64) async {
-        while true {
+        while !Task.isCancelled {
             // Wait for quiet.
             while true {
+                if Task.isCancelled { return }
                 let wait: Duration? = self.shared.withLock { state in
                     guard !state.closed, let group = state.groups[key], group.token == token else { return nil }
                     if group.immediately { return .zero }
@@ -222,18 +215,20 @@ extension ZooKeeperRegistry {
         token: UInt64,
         path: String
     ) {
-        let newlyMalformed: [String] = self.shared.withLock { state in
-            guard var group = state.groups[key], group.token == token else { return [] }
+        let (newlyMalformed, broadcaster): ([String], EventBroadcaster<[ServiceInstance]>?) = self.shared.withLock {
+            state in
+            guard var group = state.groups[key], group.token == token else { return ([], nil) }
             let fresh = malformed.filter { !group.warned.contains($0.fingerprint) }.map(\.reason)
             group.warned = Set(malformed.map(\.fingerprint))
             if group.snapshot != instances {
                 group.snapshot = instances
                 group.publishedCount += 1
-                for continuation in group.subscribers.values { continuation.yield(instances) }
+                group.broadcaster.enqueue(instances)  // under the lock: lists go out in the order they were made
             }
             state.groups[key] = group
-            return fresh
+            return (fresh, group.broadcaster)
         }
+        broadcaster?.deliver()
         for reason in newlyMalformed {
             self.logger.warning("skipping a malformed registry leaf: \(reason)", metadata: ["zk.path": "\(path)"])
         }
@@ -248,6 +243,6 @@ extension ZooKeeperRegistry {
 
     /// How many streams are subscribed to `key`.
     package func subscriberCount(for key: ServiceKey) -> Int {
-        self.shared.withLock { $0.groups[key]?.subscribers.count ?? 0 }
+        self.shared.withLock { $0.groups[key]?.broadcaster.subscriberCount ?? 0 }
     }
 }

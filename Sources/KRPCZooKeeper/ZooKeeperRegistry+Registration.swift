@@ -68,7 +68,8 @@ extension ZooKeeperRegistry {
     /// Re-checks everything after a (re)connect: deletes pending orphans, (re)creates every registered leaf.
     /// Connection problems end it quietly (the next connect runs it again); other failures are retried.
     func reconcile(on client: ZooKeeperClient) async {
-        var delay = Duration.seconds(1)
+        var backoff = Backoff(initial: .seconds(1), max: .seconds(30), multiplier: 2, jitter: 0.2).makeIterator()
+        var random = SystemRandomNumberGenerator()
         while true {
             do {
                 try await self.gate.withGate {
@@ -85,13 +86,13 @@ extension ZooKeeperRegistry {
                     "re-registration interrupted; will run again on reconnect", metadata: ["error": "\(error)"])
                 return
             } catch {
+                let delay = backoff.next(using: &random)
                 self.logger.info(
                     "re-registration failed; retrying",
                     metadata: ["error": "\(error)", "krpc.retry_in": "\(delay)"]
                 )
+                do { try await Task.sleep(for: delay) } catch { return }  // run() ended
             }
-            try? await Task.sleep(for: delay)
-            delay = min(delay * 2, .seconds(30))
             guard self.connectedClient() === client else { return }
         }
     }

@@ -1,6 +1,7 @@
 public import KRPC
 import KRPCPolicy
 public import Logging
+public import ServiceLifecycle
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -29,17 +30,21 @@ import Synchronization
 ///
 /// ```swift
 /// let registry = try ZooKeeperRegistry(configuration: .init(connectionString: "127.0.0.1:2181", logger: logger))
+/// group.addTask { await registry.run() }       // the session lives while this runs
 /// // server, once its listener is up:
 /// try await registry.register(ServiceInstance(address: address, weight: 1), under: [key])
 /// // client:
 /// for await instances in registry.discover(key) { balancer.update(instances) }
 /// // graceful shutdown: deregister before draining, close at the end
 /// try await registry.deregister(address)
-/// await registry.close()
+/// await registry.close()                        // or cancel run()
 /// ```
 ///
-/// - Important: Call ``close()`` when done: the registry keeps its session (and a background task) until then.
-public final class ZooKeeperRegistry: ServiceRegistry {
+/// Nothing happens until ``run()`` runs: it owns the session and every task the registry needs (session
+/// supervision, debounced refreshes, re-registration), and ends them all before it returns. It ends when
+/// cancelled, on a graceful shutdown (it is a swift-service-lifecycle `Service`), or when ``close()`` is called;
+/// the session is closed then (ZooKeeper removes this registry's leaves at once) and every stream finishes.
+public final class ZooKeeperRegistry: ServiceRegistry, Service {
     /// How to reach ZooKeeper and how to behave.
     public struct Configuration: Sendable {
         /// Comma-separated `host:port` pairs of the ensemble, e.g. `"zk1:2181,zk2:2181,zk3:2181"`.
@@ -117,9 +122,12 @@ public final class ZooKeeperRegistry: ServiceRegistry {
         var registryState: RegistryState = .connecting
         /// The current session's client (whatever its state); nil between sessions.
         var client: ZooKeeperClient?
-        var supervisor: Task<Void, Never>?
+        /// ``ZooKeeperRegistry/close()`` was called or ``ZooKeeperRegistry/run()`` ended: no new session, no new
+        /// subscriber.
         var closed = false
-        var stateSubscribers: [UInt64: AsyncStream<RegistryState>.Continuation] = [:]
+        var lifecycle: Lifecycle = .idle
+        /// ``ZooKeeperRegistry/close()`` calls waiting for ``ZooKeeperRegistry/run()`` to end.
+        var stopWaiters: [CheckedContinuation<Void, Never>] = []
         var nextID: UInt64 = 0
         var registrations: [NodeAddress: Registration] = [:]
         /// Leaf paths deregistered whose deletion has not happened yet (retried after a reconnect).
@@ -133,17 +141,27 @@ public final class ZooKeeperRegistry: ServiceRegistry {
         }
     }
 
+    enum Lifecycle { case idle, running, ended }
+
+    typealias Job = @Sendable () async -> Void
+
     /// The configuration the registry was created with.
     public let configuration: Configuration
     /// The znode layout.
-    public let layout: RegistryLayout
+    package let layout: RegistryLayout
     let logger: Logger
     let shared = Mutex(State())
     let gate = AsyncGate()
+    /// The ``stateUpdates()`` subscribers. Each keeps the newest 16 states when it lags: the current state is
+    /// never lost, and the few before it show what happened.
+    let stateBroadcaster = EventBroadcaster<RegistryState>(bufferingPolicy: .bufferingNewest(16))
+    /// Work for ``run()`` to run as its children: refreshes, re-registrations, re-arming a watch. Unbounded: one
+    /// refresher per watched method at a time, one re-registration per (re)connect, one re-arm per fired watch.
+    let jobs = WorkQueue<Job>()
     let processID: Int
     let startedAt: Int64
 
-    /// Creates the registry and starts connecting in the background; returns at once.
+    /// Creates the registry; ``run()`` connects.
     /// - Throws: ``ZooKeeperError`` ``ZooKeeperError/Code/invalidConfiguration`` naming the bad field.
     public init(configuration: Configuration) throws {
         self.layout = try configuration.validate()
@@ -151,8 +169,90 @@ public final class ZooKeeperRegistry: ServiceRegistry {
         self.logger = configuration.logger
         self.processID = Int(ProcessInfo.processInfo.processIdentifier)
         self.startedAt = Int64(Date().timeIntervalSince1970)
-        let task = Task { await self.superviseSessions() }
-        self.shared.withLock { $0.supervisor = task }
+    }
+
+    // MARK: Lifecycle
+
+    /// Connects and keeps a session (replacing it after an expiry), follows the watches, keeps the registrations
+    /// published, until cancelled, a graceful shutdown or ``close()``. Then closes the session (ZooKeeper
+    /// removes this registry's leaves at once) and finishes every ``discover(_:)`` and ``stateUpdates()`` stream
+    /// (the state ends as `disconnected`).
+    ///
+    /// Call it once; a second call, or a call after ``close()``, returns at once.
+    public func run() async {
+        let start = self.shared.withLock { state in
+            guard !state.closed, state.lifecycle == .idle else { return false }
+            state.lifecycle = .running
+            return true
+        }
+        guard start else { return }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.superviseSessions() }
+            // Ends when cancelled, on a graceful shutdown, or when close() closes the job queue.
+            await withGracefulShutdownHandler {
+                while let job = await self.jobs.next() {
+                    group.addTask { await job() }
+                }
+            } onGracefulShutdown: {
+                self.jobs.close()
+            }
+            group.cancelAll()
+        }
+        let waiters = self.shared.withLock { state in
+            state.lifecycle = .ended
+            defer { state.stopWaiters = [] }
+            return state.stopWaiters
+        }
+        self.finishStreams()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Runs `job` as a child of ``run()``; dropped when ``run()`` is not running any more.
+    func submit(_ job: @escaping Job) {
+        self.jobs.submit(job)
+    }
+
+    /// Ends ``run()`` and waits until it has closed the session and finished every stream; without a running
+    /// ``run()``, finishes the streams. Calling it again waits the same way.
+    public func close() async {
+        let wait = self.shared.withLock { state in
+            state.closed = true
+            return state.lifecycle == .running
+        }
+        self.jobs.close()
+        if wait {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ended = self.shared.withLock { state in
+                    guard state.lifecycle == .running else { return true }
+                    state.stopWaiters.append(continuation)
+                    return false
+                }
+                if ended { continuation.resume() }
+            }
+        } else {
+            self.finishStreams()
+        }
+    }
+
+    /// No session any more: say so last, then every stream ends. Calling it again does nothing.
+    private func finishStreams() {
+        let groups = self.shared.withLock { state in
+            state.closed = true
+            defer {
+                state.groups = [:]
+                state.pathToKey = [:]
+            }
+            if state.registryState != .disconnected {
+                state.registryState = .disconnected
+                self.stateBroadcaster.enqueue(.disconnected)
+            }
+            self.stateBroadcaster.enqueueFinish()
+            return Array(state.groups.values)
+        }
+        // Outside the lock: finishing runs the discovery streams' termination, which takes it.
+        self.stateBroadcaster.deliver()
+        for group in groups { group.broadcaster.finish() }
+        self.logger.debug("zookeeper registry closed")
     }
 
     /// The current connection state.
@@ -165,55 +265,15 @@ public final class ZooKeeperRegistry: ServiceRegistry {
         return client?.negotiatedSessionTimeout
     }
 
-    /// The current state first, then every change. Finishes when the registry is closed.
+    /// The current state first, then every change (the newest 16 kept when the consumer lags). Finishes when the
+    /// registry is closed (at once when it was closed already, after its last state).
     public func stateUpdates() -> AsyncStream<RegistryState> {
-        let (stream, continuation) = AsyncStream.makeStream(of: RegistryState.self)
-        let id: UInt64? = self.shared.withLock { state in
-            guard !state.closed else { return nil }
-            let id = state.makeID()
-            state.stateSubscribers[id] = continuation
-            continuation.yield(state.registryState)  // under the lock: ordered before later changes
-            return id
+        // Subscribed under our lock: the current state is ordered before every later change.
+        let stream = self.shared.withLock { state in
+            self.stateBroadcaster.subscribe(initial: [state.registryState], deliverNow: false)
         }
-        guard let id else {
-            continuation.finish()
-            return stream
-        }
-        // A moment later, not under the runtime's task-status lock (we yield under our lock): see EventHub.
-        continuation.onTermination = { [weak self] _ in
-            Task { _ = self?.shared.withLock { $0.stateSubscribers.removeValue(forKey: id) } }
-        }
+        self.stateBroadcaster.deliver()
         return stream
-    }
-
-    /// Closes the session (ZooKeeper removes this registry's leaves at once), stops watching, and finishes
-    /// every ``discover(_:)`` and ``stateUpdates()`` stream (the state ends as `disconnected`). Calling it
-    /// again does nothing.
-    public func close() async {
-        let (task, wasClosed) = self.shared.withLock { state in
-            defer { state.closed = true }
-            return (state.supervisor, state.closed)
-        }
-        task?.cancel()
-        await task?.value
-        guard !wasClosed else { return }
-        let (groups, stateSubscribers) = self.shared.withLock { state in
-            defer {
-                state.groups = [:]
-                state.pathToKey = [:]
-                state.stateSubscribers = [:]
-            }
-            // No session any more: say so last, then the streams end.
-            if state.registryState != .disconnected {
-                state.registryState = .disconnected
-                for continuation in state.stateSubscribers.values { continuation.yield(.disconnected) }
-            }
-            return (Array(state.groups.values), Array(state.stateSubscribers.values))
-        }
-        // Outside the lock: finish() runs onTermination, which takes it.
-        for continuation in groups.flatMap(\.subscribers.values) { continuation.finish() }
-        for continuation in stateSubscribers { continuation.finish() }
-        self.logger.debug("zookeeper registry closed")
     }
 
     // MARK: Sessions
@@ -221,7 +281,9 @@ public final class ZooKeeperRegistry: ServiceRegistry {
     /// Keeps one session alive: creates a client, follows its events, and after an expiry (or a rejected
     /// authentication) replaces it. Ends when the registry is closed.
     private func superviseSessions() async {
-        var delay = Duration.milliseconds(200)
+        // After a failure to create a handle or a rejected authentication; an expiry reconnects at once.
+        var backoff = Backoff(initial: .milliseconds(200), max: .seconds(5), multiplier: 2, jitter: 0.2).makeIterator()
+        var random = SystemRandomNumberGenerator()
         while !Task.isCancelled {
             let client: ZooKeeperClient
             do {
@@ -238,8 +300,7 @@ public final class ZooKeeperRegistry: ServiceRegistry {
                     "cannot create a ZooKeeper handle; retrying",
                     metadata: ["zk.servers": "\(self.configuration.connectionString)", "error": "\(error)"]
                 )
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
+                try? await Task.sleep(for: backoff.next(using: &random))
                 continue
             }
             let installed = self.shared.withLock { state in
@@ -257,10 +318,9 @@ public final class ZooKeeperRegistry: ServiceRegistry {
             }
             await client.close()
             if end == .authenticationFailed {
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
+                try? await Task.sleep(for: backoff.next(using: &random))
             } else {
-                delay = .milliseconds(200)
+                backoff.reset()
             }
         }
     }
@@ -316,17 +376,19 @@ public final class ZooKeeperRegistry: ServiceRegistry {
     /// - Returns: whether the state changed.
     @discardableResult
     private func setState(_ new: RegistryState, client: ZooKeeperClient) -> Bool {
-        self.shared.withLock { state in
+        let changed = self.shared.withLock { state in
             guard !state.closed, state.client === client, state.registryState != new else { return false }
             state.registryState = new
-            for continuation in state.stateSubscribers.values { continuation.yield(new) }
+            self.stateBroadcaster.enqueue(new)
             return true
         }
+        defer { self.stateBroadcaster.deliver() }
+        return changed
     }
 
     /// After every (re)connect: re-check the registrations and re-list every watched method.
     private func sessionConnected(_ client: ZooKeeperClient) {
-        Task { await self.reconcile(on: client) }
+        self.submit { await self.reconcile(on: client) }
         let keys = self.shared.withLock { Array($0.groups.keys) }
         for key in keys { self.scheduleRefresh(key, immediately: true) }
     }

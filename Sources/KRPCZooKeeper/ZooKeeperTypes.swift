@@ -1,30 +1,30 @@
 /// The metadata ZooKeeper keeps for a znode (`struct Stat` in the C client).
-public struct ZooKeeperStat: Hashable, Sendable {
+package struct ZooKeeperStat: Hashable, Sendable {
     /// The zxid of the change that created the node.
-    public var czxid: Int64
+    package var czxid: Int64
     /// The zxid of the change that last modified the node's data.
-    public var mzxid: Int64
+    package var mzxid: Int64
     /// Creation time, milliseconds since the Unix epoch.
-    public var ctime: Int64
+    package var ctime: Int64
     /// Last modification time, milliseconds since the Unix epoch.
-    public var mtime: Int64
+    package var mtime: Int64
     /// Number of changes to the data.
-    public var version: Int32
+    package var version: Int32
     /// Number of changes to the children.
-    public var cversion: Int32
+    package var cversion: Int32
     /// Number of changes to the ACL.
-    public var aversion: Int32
+    package var aversion: Int32
     /// The session id owning this node when it is ephemeral, else 0.
-    public var ephemeralOwner: Int64
+    package var ephemeralOwner: Int64
     /// Length of the data in bytes.
-    public var dataLength: Int32
+    package var dataLength: Int32
     /// Number of children.
-    public var numChildren: Int32
+    package var numChildren: Int32
     /// The zxid of the change that last modified the children.
-    public var pzxid: Int64
+    package var pzxid: Int64
 
     /// Creates a stat (for tests; real ones come from the server).
-    public init(
+    package init(
         czxid: Int64 = 0, mzxid: Int64 = 0, ctime: Int64 = 0, mtime: Int64 = 0, version: Int32 = 0,
         cversion: Int32 = 0, aversion: Int32 = 0, ephemeralOwner: Int64 = 0, dataLength: Int32 = 0,
         numChildren: Int32 = 0, pzxid: Int64 = 0
@@ -43,11 +43,11 @@ public struct ZooKeeperStat: Hashable, Sendable {
     }
 
     /// Whether the node is ephemeral (owned by a session).
-    public var isEphemeral: Bool { self.ephemeralOwner != 0 }
+    package var isEphemeral: Bool { self.ephemeralOwner != 0 }
 }
 
 /// How ``ZooKeeperClient/create(_:data:mode:)`` creates a node.
-public enum ZooKeeperCreateMode: Hashable, Sendable, CaseIterable {
+package enum ZooKeeperCreateMode: Hashable, Sendable, CaseIterable {
     /// Stays until deleted.
     case persistent
     /// Removed by the server when the creating session ends.
@@ -61,7 +61,7 @@ public enum ZooKeeperCreateMode: Hashable, Sendable, CaseIterable {
 }
 
 /// Who may do what with the nodes a client creates.
-public enum ZooKeeperACL: Hashable, Sendable {
+package enum ZooKeeperACL: Hashable, Sendable {
     /// Anyone may do anything (`ZOO_OPEN_ACL_UNSAFE`): the seed's behaviour and the default.
     case openUnsafe
     /// The authenticated creator may do anything, anyone may read. Needs an authenticated session
@@ -70,7 +70,7 @@ public enum ZooKeeperACL: Hashable, Sendable {
 }
 
 /// The state of a ZooKeeper session, as the C client reports it.
-public enum ZooKeeperSessionState: Hashable, Sendable {
+package enum ZooKeeperSessionState: Hashable, Sendable {
     /// Connecting (or reconnecting) to a server; the session, if any, may still be alive.
     case connecting
     /// Connected: requests are served and watches are live.
@@ -85,7 +85,7 @@ public enum ZooKeeperSessionState: Hashable, Sendable {
     case closed
 
     /// Whether the handle can never be used again.
-    public var isTerminal: Bool {
+    package var isTerminal: Bool {
         switch self {
         case .expired, .authenticationFailed, .closed: true
         case .connecting, .connected, .connectedReadOnly: false
@@ -94,7 +94,7 @@ public enum ZooKeeperSessionState: Hashable, Sendable {
 }
 
 /// What changed on a watched znode.
-public enum ZooKeeperNodeEventKind: Hashable, Sendable {
+package enum ZooKeeperNodeEventKind: Hashable, Sendable {
     /// The node was created (an `exists` watch).
     case created
     /// The node was deleted.
@@ -110,7 +110,7 @@ public enum ZooKeeperNodeEventKind: Hashable, Sendable {
 /// An event from a ``ZooKeeperClient``: a session state change, or a fired watch.
 ///
 /// Watches are one-shot (ZooKeeper's rule): after a `.node` event, ask again with `watch: true` to re-arm.
-public enum ZooKeeperEvent: Hashable, Sendable {
+package enum ZooKeeperEvent: Hashable, Sendable {
     /// The session state changed.
     case session(ZooKeeperSessionState)
     /// A watch set on `path` fired.
@@ -118,20 +118,20 @@ public enum ZooKeeperEvent: Hashable, Sendable {
 }
 
 /// The id and password of a session: enough to reattach another handle to the same session.
-public struct ZooKeeperSessionCredentials: Hashable, Sendable, CustomStringConvertible {
+package struct ZooKeeperSessionCredentials: Hashable, Sendable, CustomStringConvertible {
     /// The session id, as ``ZooKeeperStat/ephemeralOwner`` shows it.
-    public var id: Int64
+    package var id: Int64
     /// The session password (16 bytes).
-    public var password: [UInt8]
+    package var password: [UInt8]
 
     /// Creates credentials.
-    public init(id: Int64, password: [UInt8]) {
+    package init(id: Int64, password: [UInt8]) {
         self.id = id
         self.password = password
     }
 
     /// The session id in hexadecimal, as the ZooKeeper server logs it (`0x…`). The password is never printed.
-    public var description: String { "0x" + String(UInt64(bitPattern: self.id), radix: 16) }
+    package var description: String { "0x" + String(UInt64(bitPattern: self.id), radix: 16) }
 }
 
 /// Digest authentication (`user:password`), added to the session on connect and after every reconnect.

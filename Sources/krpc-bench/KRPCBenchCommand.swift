@@ -130,6 +130,8 @@ struct KRPCBenchCommand: AsyncParsableCommand {
     /// spread over every node registered for the service method.
     func runThroughChannel(zk: String) async throws {
         let registry = try ZooKeeperRegistry(configuration: .init(connectionString: zk))
+        let registryRunning = Task { await registry.run() }
+        defer { registryRunning.cancel() }
         let key = ServiceKey(service: self.service ?? Echo.name, method: self.method ?? Echo.echo)
         let channel = KRPCChannel(key: key, registry: registry)
         let running = Task { await channel.run() }

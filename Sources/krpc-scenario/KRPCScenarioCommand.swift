@@ -63,6 +63,8 @@ struct KRPCScenarioCommand: AsyncParsableCommand {
             let registry = try ZooKeeperRegistry(
                 configuration: .init(connectionString: self.zk, root: self.zkRoot, logger: logger)
             )
+            let registryRunning = Task { await registry.run() }
+            defer { registryRunning.cancel() }
             let redisClient = try RedisClient(configuration: RedisConfiguration(address: self.redis), logger: logger)
             var configuration = KRPCChannel.Configuration.interactive
             configuration.logger = logger

@@ -1,11 +1,12 @@
 import ArgumentParser
+import KRPCServices
 import KRPCZooKeeper
 import Logging
 
 extension KRPCServerCommand {
     /// The registry from `--zk`, `--zk-root`, `--zk-session-timeout`, or `nil` with `--no-registry`.
     ///
-    /// The registry starts connecting at once, in the background: a ZooKeeper that is down at start is not
+    /// The registry connects once the node runs it, in the background: a ZooKeeper that is down at start is not
     /// fatal (the node serves, and registers once ZooKeeper answers).
     func makeRegistry(logger: Logger) throws -> RegistryHandle? {
         guard let servers = self.zk else { return nil }
@@ -22,6 +23,7 @@ extension KRPCServerCommand {
         } catch {
             throw ValidationError("--zk: \(error)")
         }
-        return RegistryHandle(registry: registry, description: servers) { await registry.close() }
+        return RegistryHandle(
+            registry: registry, description: servers, run: { await registry.run() }, close: { await registry.close() })
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import KRPC
 import KRPCPolicy
 import KRPCRedis
+import KRPCServices
 import Logging
 
 #if canImport(Glibc)
@@ -75,6 +76,15 @@ struct KRPCServerCommand: AsyncParsableCommand {
 
     @Option(
         help: """
+            With --log-file: rotate the file before it grows past this size (bytes, or with a K, M or G \
+            suffix; 0: never), keeping the last \(LogSink.keptFiles) as FILE.1 (newest) … FILE.\(LogSink.keptFiles). \
+            Default: 64M.
+            """
+    )
+    var logMaxSize: String?
+
+    @Option(
+        help: """
             Log level: demo (= trace: shows Login passwords), trace, debug, info, notice, warning, error, \
             critical.
             """
@@ -114,6 +124,14 @@ struct KRPCServerCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--log-level '\(self.logLevel)' must be one of demo, \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
             )
+        }
+        if let size = self.logMaxSize {
+            guard self.logFile != nil else { throw ValidationError("--log-max-size needs --log-file") }
+            guard LogSink.size(parsing: size) != nil else {
+                throw ValidationError(
+                    "--log-max-size '\(size)' must be a size in bytes like 1048576, 512K, 64M or 1G (0: never)"
+                )
+            }
         }
         _ = try Self.seconds(self.gracePeriod, "--grace-period")
         guard self.maxFrameSize >= 64 else { throw ValidationError("--max-frame-size must be >= 64 bytes") }
@@ -161,8 +179,11 @@ struct KRPCServerCommand: AsyncParsableCommand {
         // A reader of stdout that goes away (a script waiting for "listening on") must not kill the node.
         signal(SIGPIPE, SIG_IGN)
         let level = Self.level(named: self.logLevel) ?? .info
+        let maxSize = LogSink.size(parsing: self.logMaxSize ?? Self.defaultLogMaxSize) ?? 0
         let sink =
-            try self.logFile.map { path throws(LogFileError) in try LogSink(appendingTo: path) } ?? .standardError
+            try self.logFile.map { path throws(LogFileError) in
+                try LogSink(appendingTo: path, maxSize: maxSize > 0 ? maxSize : nil)
+            } ?? .standardError
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, sink: sink, level: level) }
         var logger = Logger(label: "krpc-server")
         logger.logLevel = level
@@ -189,6 +210,9 @@ struct KRPCServerCommand: AsyncParsableCommand {
     }
 
     // MARK: Parsing helpers
+
+    /// The log file size past which it rotates when `--log-max-size` is not given.
+    static let defaultLogMaxSize = "64M"
 
     /// An option in seconds as a duration: a number from 0 to a year, or an error naming the option.
     static func seconds(_ value: Double, _ name: String) throws(ValidationError) -> Duration {

@@ -1,25 +1,13 @@
 import KRPC
 import KRPCPolicy
 import KRPCRedis
+import KRPCServices
 import Logging
 import ServiceLifecycle
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #endif
-
-/// The version published in the registry leaves (`version`).
-enum ServerVersion {
-    static let current = "0.1.0"
-}
-
-/// A registry the node registers in, with how to close it when the node stops.
-struct RegistryHandle: Sendable, CustomStringConvertible {
-    let registry: any ServiceRegistry
-    /// The servers, for logs.
-    let description: String
-    let close: @Sendable () async -> Void
-}
 
 /// One krpc node: a ``KRPCServer`` serving `UserServiceRpc.Login`, `Echo.Echo`, `Health.Check` (and the
 /// built-in `Stats.Get`), with its call counts in Redis, its fault key watched, and its methods registered.
@@ -152,14 +140,19 @@ struct ServerNode {
                 "krpc.fault_injection": "\(configuration.allowFaultInjection)",
             ]
         )
-        let outcome: Result<Void, any Error>
-        do {
-            try await ServiceGroup(configuration: groupConfiguration).run()
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
+        let outcome: Result<Void, any Error> = await withTaskGroup(of: Void.self) { group in
+            // The registry's session outlives the services (the registration service deregisters on shutdown).
+            if let registry = self.registry { group.addTask { await registry.run() } }
+            let outcome: Result<Void, any Error>
+            do {
+                try await ServiceGroup(configuration: groupConfiguration).run()
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+            await self.registry?.close()  // ends registry.run()
+            return outcome
         }
-        await self.registry?.close()
         await redisClient?.shutdown()
         switch outcome {
         case .success:

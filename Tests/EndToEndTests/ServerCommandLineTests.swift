@@ -28,6 +28,8 @@ struct ServerCommandLineTests {
             (["--port", "0", "--zk", "127.0.0.1:2181", "--no-redis", "--zk-session-timeout", "1e30"], "--zk-session-timeout must be"),
             (["--port", "0", "--no-registry", "--no-redis", "--max-calls-per-connection", "0"], "--max-calls-per-connection"),
             (["--port", "0", "--no-registry", "--no-redis", "--log-file", "/nonexistent-dir/x.log"], "--log-file"),
+            (["--port", "0", "--no-registry", "--no-redis", "--log-max-size", "1M"], "--log-max-size needs --log-file"),
+            (["--port", "0", "--no-registry", "--no-redis", "--log-file", "/tmp/x", "--log-max-size", "1T"], "--log-max-size '1T'"),
             (["--port", "0", "--host", "0.0.0.0", "--no-registry", "--redis", "127.0.0.1:6379"], "give --advertise-host"),
             (["--port", "0", "--host", "0.0.0.0", "--zk", "127.0.0.1:2181", "--no-redis"], "give --advertise-host"),
             (["--port", "0", "--no-registry", "--no-redis", "--advertise-host", "0.0.0.0"], "--advertise-host '0.0.0.0'"),
@@ -52,9 +54,26 @@ struct ServerCommandLineTests {
         #expect(try await first.terminate() == 0)
     }
 
-    @Test("Login, Echo and Health answer; Login logs as the seed does with the password masked")
-    func demoServiceMasksPassword() async throws {
+    @Test("Login, Echo and Health answer; at the default level a Login writes no line")
+    func defaultLevelIsQuietPerCall() async throws {
         let server = try await ServerProcess.start(["--no-registry", "--no-redis"])
+        let connection = server.connect()
+        for _ in 0..<3 {
+            #expect(try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456").success)
+        }
+        var echo = EchoRequest()
+        echo.value = Data("hello".utf8)
+        #expect(try await EchoClient(connection).echo(echo).value == Data("hello".utf8))
+        #expect(try await HealthClient(connection).check().status == .serving)
+        await connection.close()
+        #expect(try await server.terminate() == 0)
+        #expect(server.logLines(containing: "doing local service").isEmpty, "\(server.log())")
+        #expect(server.logLines(containing: "name: zhangsan").isEmpty, "\(server.log())")
+    }
+
+    @Test("at debug, Login logs as the seed does with the password masked")
+    func demoServiceMasksPassword() async throws {
+        let server = try await ServerProcess.start(["--no-registry", "--no-redis", "--log-level", "debug"])
         let connection = server.connect()
         let reply = try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456")
         #expect(reply.success)
@@ -71,6 +90,27 @@ struct ServerCommandLineTests {
         #expect(try await server.terminate() == 0)
     }
 
+    @Test("--log-max-size rotates the log file, keeping three")
+    func logRotates() async throws {
+        let server = try await ServerProcess.start([
+            "--no-registry", "--no-redis", "--log-level", "debug", "--log-max-size", "2K",
+        ])
+        let connection = server.connect()
+        // Each Login writes two debug lines (about 150 bytes each): 100 of them fill several 2 KB files.
+        for _ in 0..<100 {
+            #expect(try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456").success)
+        }
+        await connection.close()
+        #expect(try await server.terminate() == 0)
+        for suffix in ["", ".1", ".2", ".3"] {
+            let path = server.logFile + suffix
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            #expect(size != nil, "\(path) is missing")
+            #expect((size ?? 0) <= 2048, "\(path) holds \(size ?? 0) bytes")
+        }
+        #expect(!FileManager.default.fileExists(atPath: server.logFile + ".4"))
+    }
+
     @Test("at the demo log level Login logs the password in clear")
     func demoLevelShowsPassword() async throws {
         let server = try await ServerProcess.start(["--no-registry", "--no-redis", "--log-level", "demo"])
@@ -78,6 +118,7 @@ struct ServerCommandLineTests {
         #expect(try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456").success)
         await connection.close()
         try await server.waitForLog("name: zhangsan pwd: 123456")
+        #expect(server.logLines(containing: "doing local service: Login").count == 1)
         #expect(try await server.terminate() == 0)
     }
 }

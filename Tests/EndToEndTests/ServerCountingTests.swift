@@ -122,6 +122,106 @@ struct ServerCountingTests {
         redisProcess.stop()
     }
 
+    /// Issue 14's reproduction: a Redis that comes back from an older snapshot must not stop the counting,
+    /// and the counts it lost are put back from the server's own totals.
+    @Test("500 calls, SAVE, 500, kill -9 Redis, restart from the dump, 500: Redis holds the server's 1,500")
+    func redisRollbackCatchesUp() async throws {
+        let redisProcess = try await RedisProcess()
+        let server = try await ServerProcess.start(["--no-registry", "--redis", redisProcess.address])
+        let connection = server.connect()
+        let stats = StatsClient(connection)
+        func login(_ calls: Int) async throws {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<calls {
+                    group.addTask {
+                        let reply = try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456")
+                        #expect(reply.success)
+                    }
+                    if index % 25 == 24 { try await group.waitForAll() }
+                }
+                try await group.waitForAll()
+            }
+        }
+        func serverCount() async throws -> Int {
+            let methods = try await stats.get().methods
+            let login = methods.first { $0.service == ServerTest.login.service && $0.method == ServerTest.login.method }
+            return Int(login?.calls ?? 0)
+        }
+        func waitForRedis(_ expected: Int) async throws {
+            try await ServerTest.withRedis(redisProcess.address) { client in
+                try await waitUntil("Redis to hold \(expected) calls; log:\n\(server.log())", timeout: .seconds(15)) {
+                    (try? await ServerTest.loginCalls(of: [server.address], in: client)[server.address]) == expected
+                }
+            }
+        }
+
+        try await login(500)
+        try await waitForRedis(500)
+        #expect(try await ServerTest.redisCLI(port: redisProcess.port, ["save"]) == "OK")
+        try await login(500)
+        try await waitForRedis(1000)
+        redisProcess.kill()
+        try await redisProcess.start()  // same port and directory: loads the dump, which holds 500
+        try await login(500)
+        #expect(try await serverCount() == 1500)
+        try await waitForRedis(1500)
+        try await server.waitForLog("re-applied call counts redis had lost")
+        #expect(server.logLines(containing: "redis lost call counts it had confirmed").count == 1, "\(server.log())")
+
+        await connection.close()
+        #expect(try await server.terminate() == 0)
+        #expect(server.logLines(containing: "counts not flushed are lost").isEmpty, "\(server.log())")
+        #expect(server.logLines(containing: "krpc.lost_calls=0").count == 1, "\(server.log())")
+        let summary = server.logLines(containing: "call counts flushed")
+        #expect(summary.count == 1 && summary[0].contains("krpc.restored_calls=500"), "\(server.log())")
+        let counted = try await ServerTest.withRedis(redisProcess.address) { client in
+            try await ServerTest.loginCalls(of: [server.address], in: client)[server.address]
+        }
+        #expect(counted == 1500)
+        redisProcess.stop()
+    }
+
+    /// The other order: the server stops first, its last flush meeting a Redis just restored from an older
+    /// snapshot. The shutdown flush re-applies what Redis lost instead of dropping the counts.
+    @Test("a shutdown flush against a Redis just restored from an older snapshot re-applies what it lost")
+    func shutdownAfterRollback() async throws {
+        let redisProcess = try await RedisProcess()
+        let server = try await ServerProcess.start(["--no-registry", "--redis", redisProcess.address])
+        let connection = server.connect()
+        for _ in 0..<5 {
+            #expect(try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456").success)
+        }
+        try await ServerTest.withRedis(redisProcess.address) { client in
+            try await waitUntil("Redis to hold 5 calls") {
+                (try? await ServerTest.loginCalls(of: [server.address], in: client)[server.address]) == 5
+            }
+        }
+        #expect(try await ServerTest.redisCLI(port: redisProcess.port, ["save"]) == "OK")
+        for _ in 0..<3 {
+            #expect(try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456").success)
+        }
+        try await ServerTest.withRedis(redisProcess.address) { client in
+            try await waitUntil("Redis to hold 8 calls") {
+                (try? await ServerTest.loginCalls(of: [server.address], in: client)[server.address]) == 8
+            }
+        }
+        redisProcess.kill()
+        try await redisProcess.start()
+        // Two more while the server may not have noticed yet: what waits at shutdown meets the rolled-back Redis.
+        for _ in 0..<2 {
+            #expect(try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456").success)
+        }
+        await connection.close()
+        #expect(try await server.terminate() == 0)
+        #expect(server.logLines(containing: "counts not flushed are lost").isEmpty, "\(server.log())")
+        #expect(server.logLines(containing: "krpc.lost_calls=0").count == 1, "\(server.log())")
+        let counted = try await ServerTest.withRedis(redisProcess.address) { client in
+            try await ServerTest.loginCalls(of: [server.address], in: client)[server.address]
+        }
+        #expect(counted == 10)
+        redisProcess.stop()
+    }
+
     @Test("a Redis down at start is not fatal: calls are served, and counted once it is up")
     func redisDownAtStart() async throws {
         let port = TCPProbe.freePort()

@@ -30,6 +30,7 @@ struct ServerRegistryTests {
         let registry = try ZooKeeperRegistry(
             configuration: .init(connectionString: zk, root: root, logger: ServerTest.quietLogger)
         )
+        Task { await registry.run() }  // until registry.close()
         let keys = [
             ServerTest.login, ServiceKey(service: "Echo", method: "Echo"),
             ServiceKey(service: "Health", method: "Check"),
@@ -95,6 +96,7 @@ struct ServerRegistryTests {
         let registry = try ZooKeeperRegistry(
             configuration: .init(connectionString: zk, root: root, logger: ServerTest.quietLogger)
         )
+        Task { await registry.run() }  // until registry.close()
         let members = try await Self.membership(of: ServerTest.login, in: registry) { !$0.isEmpty }
         #expect(members.map(\.address) == [advertised])
 
@@ -132,6 +134,7 @@ struct ServerRegistryTests {
         let registry = try ZooKeeperRegistry(
             configuration: .init(connectionString: zooKeeper.address, logger: ServerTest.quietLogger)
         )
+        Task { await registry.run() }  // until registry.close()
         _ = try await Self.membership(of: ServerTest.login, in: registry, timeout: .seconds(20)) {
             $0.contains { $0.address == server.address }
         }

@@ -69,29 +69,124 @@ struct RedisCallCounterTests {
         }
     }
 
-    @Test("the flush script applies each batch once and in order (a lost reply re-sent does not double count)")
+    @Test("the flush script adds only what Redis lacks from the instance: re-sent or older totals add nothing")
     func scriptIsIdempotent() async throws {
         let key = RedisTest.uniqueKey()
         let node = RedisTest.uniqueNode()
         let marker = RedisTest.unique("krpc:flush:test-")
         let slot = CallCountBuffer.Slot(key: key, node: node)
-        func batch(_ sequence: Int, calls: Int) -> CallCountBuffer.Batch {
-            .init(sequence: sequence, entries: [(slot: slot, counts: .init(calls: calls, errors: 1))])
+        func batch(_ sequence: Int, confirmed: Int, calls: Int) -> CallCountBuffer.Batch {
+            .init(
+                sequence: sequence, confirmedSequence: confirmed,
+                entries: [(slot: slot, totals: .init(calls: calls, errors: 1))]
+            )
         }
         try await RedisTest.withClient(try RedisTest.sharedConfiguration()) { client in
-            let first = FlushScript.command(for: batch(1, calls: 5), marker: marker)
-            #expect(try await client.send(first) == .array([]))
-            #expect(try await client.send(first) == .integer(-1))  // re-sent: already applied
-            // Batch 3 before batch 2: refused, nothing applied.
-            #expect(
-                try await client.send(FlushScript.command(for: batch(3, calls: 100), marker: marker)) == .integer(-2))
-            #expect(try await client.send(FlushScript.command(for: batch(2, calls: 2), marker: marker)) == .array([]))
+            let first = FlushScript.command(for: batch(1, confirmed: 0, calls: 5), marker: marker)
+            func reply(marker: Int64, previous: [Int64]) -> RedisValue {
+                .array([.integer(marker), .array(previous.map { .integer($0) }), .array([])])
+            }
+            #expect(try await client.send(first) == reply(marker: 0, previous: [0, 0]))
+            // Re-sent (its reply was lost): Redis has the totals already, adds nothing.
+            #expect(try await client.send(first) == reply(marker: 1, previous: [5, 1]))
+            // Batch 3 before batch 2: the newer totals apply; the older ones then add nothing.
+            _ = try await client.send(FlushScript.command(for: batch(3, confirmed: 1, calls: 9), marker: marker))
+            let late = try await client.send(FlushScript.command(for: batch(2, confirmed: 1, calls: 7), marker: marker))
+            #expect(late.array?.first == .integer(3))  // the marker keeps the highest sequence
             let totals = try await CallTotals.read(key, from: client)
-            #expect(totals.callsByNode == [node: 7])
-            #expect(totals.errorsByNode == [node: 2])
+            #expect(totals.callsByNode == [node: 9])
+            #expect(totals.errorsByNode == [node: 1])
+            let contribution = FlushScript.contributionField(key: RedisKeys.calls(key), field: RedisKeys.field(node))
+            #expect(try await client.send("HGET", marker, contribution).integer == 9)
             let ttl = try await client.send("TTL", marker).integer ?? -1
             #expect(ttl > 0 && ttl <= FlushScript.markerTTLSeconds)
             await RedisTest.delete([RedisKeys.calls(key), RedisKeys.errors(key), marker], using: client)
+        }
+    }
+
+    @Test("two instances counting into the same field each put back only their own lost part")
+    func twoInstancesRollback() async throws {
+        let key = RedisTest.uniqueKey()
+        let node = RedisTest.uniqueNode()
+        try await RedisTest.withClient(try RedisTest.sharedConfiguration()) { client in
+            let one = RedisCallCounter(client: client, logger: RedisTest.quietLogger)
+            let two = RedisCallCounter(
+                client: client, configuration: .init(markerCheckInterval: .zero), logger: RedisTest.quietLogger)
+            one.recordCalls(key, node: node, calls: 10, errors: 0)
+            two.recordCalls(key, node: node, calls: 100, errors: 0)
+            try await one.flush()
+            try await two.flush()
+            // What a snapshot taken now holds, by hand: the field and both markers.
+            let field = RedisKeys.field(node)
+            let contribution = FlushScript.contributionField(key: RedisKeys.calls(key), field: field)
+            let saved = (
+                one: try await client.send("HGETALL", one.marker), two: try await client.send("HGETALL", two.marker)
+            )
+            one.recordCalls(key, node: node, calls: 20, errors: 0)
+            two.recordCalls(key, node: node, calls: 200, errors: 0)
+            try await one.flush()
+            try await two.flush()
+            #expect(try await CallTotals.read(key, from: client).callsByNode == [node: 330])
+            // "Restore the snapshot": the field back to 110, both markers back to their saved state.
+            _ = try await client.send("HSET", RedisKeys.calls(key), field, "110")
+            for (marker, hash) in [(one.marker, saved.one), (two.marker, saved.two)] {
+                _ = try await client.send("DEL", marker)
+                let fields = (hash.array ?? []).compactMap(\.string)
+                _ = try await client.send(RedisCommand(arguments: ["HSET", marker] + fields))
+            }
+            #expect(try await client.send("HGET", one.marker, contribution).integer == 10)
+            one.recordCalls(key, node: node, calls: 1, errors: 0)
+            try await one.flush()  // finds the rollback, puts back its own 20 with the new call
+            try await two.flushOrCheckMarker()  // idle: only the marker check; finds the rollback
+            try await two.flush()  // then sends its totals: puts back 200
+            #expect(try await CallTotals.read(key, from: client).callsByNode == [node: 331])
+            #expect(one.statistics.rollbacks == 1 && one.statistics.restoredCalls == 20)
+            #expect(two.statistics.rollbacks == 1 && two.statistics.restoredCalls == 200)
+            await RedisTest.delete([RedisKeys.calls(key), one.marker, two.marker], using: client)
+        }
+    }
+
+    @Test("the shutdown message says why counts were lost: Redis refused the flush (here: a marker of the wrong type)")
+    func shutdownRefused() async throws {
+        let key = RedisTest.uniqueKey()
+        let node = RedisTest.uniqueNode()
+        let capture = LogCapture()
+        try await RedisTest.withClient(try RedisTest.sharedConfiguration()) { client in
+            let counter = RedisCallCounter(
+                client: client,
+                configuration: .init(flushInterval: .seconds(3600), shutdownFlushTimeout: .milliseconds(200)),
+                logger: capture.logger()
+            )
+            _ = try await client.send("SET", counter.marker, "not-a-hash")
+            for _ in 0..<4 { counter.recordCall(key, node: node, failed: false) }
+            counter.beginGracefulShutdown()
+            await counter.run()
+            let lost = capture.entries(.warning, containing: "redis refused the last count flush at shutdown")
+            #expect(lost.count == 1)
+            #expect(lost.first?.metadata["krpc.lost_calls"] == "4")
+            #expect(lost.first?.metadata["redis.reply"]?.contains("WRONGTYPE") == true)
+            #expect(capture.entries(.warning, containing: "unreachable").isEmpty)
+            await RedisTest.delete([counter.marker], using: client)
+        }
+    }
+
+    @Test("the shutdown message says why counts were lost: Redis unreachable")
+    func shutdownUnreachable() async throws {
+        let capture = LogCapture()
+        try await RedisTest.withClient(try RedisTest.fastReconnecting("127.0.0.1:\(TCPProbe.freePort())")) { client in
+            let counter = RedisCallCounter(
+                client: client,
+                configuration: .init(flushInterval: .seconds(3600), shutdownFlushTimeout: .milliseconds(200)),
+                logger: capture.logger()
+            )
+            counter.recordCall(RedisTest.uniqueKey(), node: RedisTest.uniqueNode(), failed: true)
+            counter.beginGracefulShutdown()
+            await counter.run()
+            let lost = capture.entries(.warning, containing: "redis unreachable at shutdown")
+            #expect(lost.count == 1)
+            #expect(lost.first?.metadata["krpc.lost_calls"] == "1")
+            #expect(lost.first?.metadata["krpc.lost_errors"] == "1")
+            #expect(lost.first?.metadata["redis.error"] != nil)
         }
     }
 
@@ -260,7 +355,7 @@ struct RedisCallCounterOutageTests {
         await client.shutdown()
     }
 
-    @Test("past maxPendingSlots, calls to new nodes are dropped and counted with one warning; the rest arrive")
+    @Test("past maxTrackedSlots, calls to new nodes are dropped and counted with one warning; the rest arrive")
     func bounded() async throws {
         let port = TCPProbe.freePort()
         let key = RedisTest.uniqueKey()
@@ -272,7 +367,7 @@ struct RedisCallCounterOutageTests {
         )
         let counter = RedisCallCounter(
             client: client,
-            configuration: .init(flushInterval: .milliseconds(20), maxPendingSlots: 2),
+            configuration: .init(flushInterval: .milliseconds(20), maxTrackedSlots: 2),
             logger: capture.logger()
         )
         let flusher = Task { await counter.run() }
@@ -295,11 +390,15 @@ struct RedisCallCounterOutageTests {
         }
         #expect(totals.callsByNode == [a: 5, b: 3])
         #expect(totals.errorsByNode == [b: 3])
-        // With room again, the third node counts.
+        // The bound is on slots for the counter's life (their totals are what it re-applies after Redis
+        // loses counts): the third node stays out; the two counted ones go on counting.
         counter.recordCall(key, node: c, failed: false)
-        try await waitUntil("the third node's call to arrive", timeout: .seconds(10)) {
-            (try? await counter.clusterTotals(of: key))?.callsByNode[c] == 1
+        counter.recordCall(key, node: a, failed: false)
+        #expect(counter.statistics.droppedCalls == 5)
+        try await waitUntil("a's sixth call to arrive", timeout: .seconds(10)) {
+            (try? await counter.clusterTotals(of: key))?.callsByNode[a] == 6
         }
+        #expect(try await counter.clusterTotals(of: key).callsByNode[c] == nil)
         #expect(capture.entries(.warning, containing: "dropped").count == 1)
 
         flusher.cancel()

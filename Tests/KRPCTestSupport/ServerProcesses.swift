@@ -91,6 +91,13 @@ public final class RedisProcess: Sendable {
         self.process.value = nil
     }
 
+    /// SIGKILL (`kill -9`): Redis gets no chance to save; ``start()`` then loads the last dump in
+    /// ``directory``.
+    public func kill() {
+        self.process.value?.kill()
+        self.process.value = nil
+    }
+
     deinit { self.process.value?.terminate(grace: .milliseconds(100)) }
 }
 

@@ -1,9 +1,10 @@
-import KRPC
 import KRPCPolicy
 import KRPCWire
 import NIOCore
 import Synchronization
 import Testing
+
+@testable import KRPC
 
 /// A cluster of real servers (in process, real sockets on 127.0.0.1) behind an in-memory registry,
 /// each with a fault the test sets directly (the Redis fault keys are tested with the real binary).
@@ -290,6 +291,108 @@ struct ChannelTests {
         }
     }
 
+    @Test("a call parked before the first membership honours its deadline, with no run() to wake it")
+    func parkedCallHonoursDeadline() async throws {
+        try await TestCluster.with(nodes: 1) { cluster in
+            let channel = KRPCChannel(key: cluster.key, registry: cluster.registry, seed: 1)
+            let started = ContinuousClock.now
+            let error = await expectKRPCError(.unavailable) { try await login(channel, deadline: .milliseconds(300)) }
+            let waited = ContinuousClock.now - started
+            #expect(error?.message.contains("no node serves") == true)
+            #expect(waited >= .milliseconds(300), "woken before its deadline: \(waited)")
+            #expect(waited < .seconds(5), "woken long after its deadline: \(waited)")
+        }
+    }
+
+    @Test("a call parked before the first membership ends at once when its task is cancelled")
+    func parkedCallEndsOnCancellation() async throws {
+        try await TestCluster.with(nodes: 1) { cluster in
+            let channel = KRPCChannel(key: cluster.key, registry: cluster.registry, seed: 1)
+            let started = ContinuousClock.now
+            let call = Task { try await login(channel, deadline: .seconds(60)) }
+            try await waitUntil("the call to park") { channel.state.withLock { !$0.membershipWaiters.isEmpty } }
+            call.cancel()
+            await #expect(throws: KRPCError.self) { try await call.value }
+            #expect(ContinuousClock.now - started < .seconds(30))
+            #expect(channel.state.withLock { $0.membershipWaiters.isEmpty && $0.abandonedWaiters.isEmpty })
+        }
+    }
+
+    @Test("parked calls are resumed by the first membership (several at once), and by run() ending")
+    func parkedCallsResumedByDiscovery() async throws {
+        try await TestCluster.with(nodes: 1) { cluster in
+            let channel = KRPCChannel(key: cluster.key, registry: cluster.registry, seed: 1)
+            let calls = (0..<3).map { _ in Task { try await login(channel, deadline: .seconds(60)) } }
+            try await waitUntil("three calls to park") { channel.state.withLock { $0.membershipWaiters.count == 3 } }
+            let running = Task { await channel.run() }
+            for call in calls { _ = try await withTimeout(.seconds(20), "a parked call") { try await call.value } }
+            running.cancel()
+            await running.value
+
+            // A channel that stops before any membership: its parked call fails at once, not at its deadline.
+            let empty = InMemoryServiceRegistry()
+            let silent = KRPCChannel(key: cluster.key, registry: SilentRegistry(empty), seed: 1)
+            let stopping = Task { await silent.run() }
+            let parked = Task { try await login(silent, deadline: .seconds(60)) }
+            try await waitUntil("the call to park") { silent.state.withLock { !$0.membershipWaiters.isEmpty } }
+            stopping.cancel()
+            await stopping.value
+            let error = try await withTimeout(.seconds(20), "the parked call after run() ended") {
+                await expectKRPCError(.unavailable) { try await parked.value }
+            }
+            #expect(error != nil)
+        }
+    }
+
+    @Test("run() ending ends the hedged attempts it owns: a call on hanging nodes fails at once, nothing left in flight")
+    func runEndEndsHedgedAttempts() async throws {
+        try await TestCluster.with(nodes: 2) { cluster in
+            for address in cluster.addresses { cluster.setFault(.timeout, on: address) }
+            var configuration = KRPCChannel.Configuration()
+            configuration.hedging = HedgingPolicy(delay: .milliseconds(20))
+            let channel = KRPCChannel(key: cluster.key, registry: cluster.registry, configuration: configuration, seed: 7)
+            let running = Task { await channel.run() }
+            try await waitUntil("both nodes known") { channel.snapshot().nodes.count == 2 }
+            let call = Task { try await login(channel, deadline: .seconds(60)) }
+            try await waitUntil("the call to hedge onto the second node") {
+                channel.snapshot().nodes.allSatisfy { $0.inFlight == 1 }
+            }
+            running.cancel()
+            await running.value
+            // run() returned: every attempt it owned has ended and reported.
+            #expect(channel.snapshot().nodes.allSatisfy { $0.inFlight == 0 })
+            let started = ContinuousClock.now
+            await #expect(throws: KRPCError.self) {
+                try await withTimeout(.seconds(20), "the hedged call after run() ended") { try await call.value }
+            }
+            #expect(ContinuousClock.now - started < .seconds(20))
+        }
+    }
+
+    @Test("events(): a subscriber's stream finishes when run() ends; one asked for after that is finished at once")
+    func eventsFinishWithRun() async throws {
+        try await TestCluster.with(nodes: 1) { cluster in
+            let channel = KRPCChannel(key: cluster.key, registry: cluster.registry, seed: 1)
+            let events = channel.events()
+            let running = Task { await channel.run() }
+            try await waitUntil("the node to be known") { channel.snapshot().nodes.count == 1 }
+            running.cancel()
+            await running.value
+            let seen = try await withTimeout(.seconds(20), "the early subscriber's stream to finish") {
+                var kinds: [KRPCChannelEvent.Kind] = []
+                for await event in events { kinds.append(event.kind) }
+                return kinds
+            }
+            #expect(seen.contains(.nodeJoined))
+            let late = try await withTimeout(.seconds(20), "the late subscriber's stream to finish") {
+                var count = 0
+                for await _ in channel.events() { count += 1 }
+                return count
+            }
+            #expect(late == 0)
+        }
+    }
+
     @Test("no node registered: a clear unavailable error, not a hang")
     func noNodes() async throws {
         try await TestCluster.with(nodes: 0) { cluster in
@@ -338,4 +441,21 @@ struct ChannelTests {
         let p99 = latencies.isEmpty ? .zero : latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
         return LoadResult(failures: results.count - latencies.count, p99: p99)
     }
+}
+
+/// A registry whose discovery never answers (a ZooKeeper not reached yet), with the state of `base`.
+final class SilentRegistry: ServiceRegistry {
+    let base: InMemoryServiceRegistry
+    /// Kept, so the discovery streams stay open (silent) rather than finished.
+    private let sinks = Mutex<[AsyncStream<[ServiceInstance]>.Continuation]>([])
+    init(_ base: InMemoryServiceRegistry) { self.base = base }
+    func register(_ instance: ServiceInstance, under keys: [ServiceKey]) async throws {}
+    func deregister(_ address: NodeAddress) async throws {}
+    func discover(_ key: ServiceKey) -> AsyncStream<[ServiceInstance]> {
+        let (stream, sink) = AsyncStream.makeStream(of: [ServiceInstance].self)
+        self.sinks.withLock { $0.append(sink) }
+        return stream
+    }
+    var state: RegistryState { self.base.state }
+    func stateUpdates() -> AsyncStream<RegistryState> { self.base.stateUpdates() }
 }

@@ -55,16 +55,18 @@ func deleteTree(_ client: ZooKeeperClient, _ path: String) async {
 }
 
 extension ZooKeeperRegistry {
-    /// A registry for tests: short session, unique root, logs captured.
+    /// A registry for tests (running unless `running` is false): short session, unique root, logs captured.
+    /// Close it at the end.
     static func forTest(
         _ address: String,
         root: String,
         sessionTimeout: Duration = .seconds(4),
         authentication: ZooKeeperDigestAuthentication? = nil,
         operationTimeout: Duration = .seconds(20),
-        logs: LogCapture = LogCapture()
+        logs: LogCapture = LogCapture(),
+        running: Bool = true
     ) throws -> ZooKeeperRegistry {
-        try ZooKeeperRegistry(
+        let registry = try ZooKeeperRegistry(
             configuration: .init(
                 connectionString: address,
                 sessionTimeout: sessionTimeout,
@@ -74,6 +76,9 @@ extension ZooKeeperRegistry {
                 logger: logs.logger()
             )
         )
+        // Running until the test closes the registry: close() ends run() and waits for it.
+        if running { Task { await registry.run() } }
+        return registry
     }
 }
 

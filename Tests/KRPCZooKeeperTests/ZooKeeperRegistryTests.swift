@@ -396,6 +396,49 @@ struct ZooKeeperRegistryTests {
         }
     }
 
+    @Test("run() owns the session: nothing connects before it; cancelling it closes the session, ends every stream")
+    func runOwnsTheSession() async throws {
+        try await withCleanup { cleanup in
+            let address = try sharedZooKeeper()
+            let root = uniqueRoot("run")
+            let registry = try ZooKeeperRegistry.forTest(address, root: root, running: false)
+            let probe = try await connectedClient(address)
+            cleanup.add {
+                await registry.close()
+                await probe.close()
+            }
+            let states = StateRecorder(registry.stateUpdates())
+            let membership = SnapshotRecorder(registry.discover(self.key))  // asked before run(): served once it runs
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(registry.state == .connecting)
+            #expect(registry.sessionCredentials == nil)
+
+            let running = Task { await registry.run() }
+            try await registry.register(ServiceInstance(address: .local(8000)), under: [self.key])
+            try await membership.waitFor([.local(8000)], timeout: .seconds(10), "discovery asked before run()")
+            let leaf = try registry.layout.leafPath(self.key, .local(8000))
+            #expect(try await probe.exists(leaf) != nil)
+
+            running.cancel()
+            await running.value
+            #expect(try await probe.exists(leaf) == nil, "run() closes its session on the way out")
+            #expect(registry.state == .disconnected)
+            try await waitUntil("the state stream to end on disconnected", timeout: .seconds(10)) {
+                states.all.last == .disconnected
+            }
+            #expect(states.all.first == .connecting && states.all.contains(.connected), "\(states.all)")
+
+            // Streams asked for after the end are finished: the state ends on its last value.
+            var late: [RegistryState] = []
+            for await state in registry.stateUpdates() { late.append(state) }
+            #expect(late == [.disconnected])
+            var lists = 0
+            for await _ in registry.discover(self.key) { lists += 1 }
+            #expect(lists == 0)
+            await registry.run()  // once only: returns at once
+        }
+    }
+
     @Test("with digest authentication, leaves are readable by anyone and deletable only by their owner")
     func digestAuthentication() async throws {
         try await withCleanup { cleanup in

@@ -1,5 +1,6 @@
 import Foundation
 import KRPCPolicy
+import NIOCore
 
 /// Everything a ``KRPCChannel`` knows, kept behind its lock. Methods compute under the lock and
 /// return what the caller must do or announce outside it (STYLE §6).
@@ -37,6 +38,12 @@ struct ChannelState: Sendable {
         }
     }
 
+    /// A call parked until the first membership arrives; `timer` wakes it at its deadline.
+    struct MembershipWaiter: Sendable {
+        var continuation: CheckedContinuation<Void, Never>
+        var timer: Scheduled<Void>?
+    }
+
     /// A node chosen for one attempt.
     struct Pick: Sendable {
         var address: NodeAddress
@@ -61,12 +68,26 @@ struct ChannelState: Sendable {
     var hedges = 0
     var window: LatencyWindow
     var events: [KRPCChannelEvent] = []
-    var subscribers: [Int: AsyncStream<KRPCChannelEvent>.Continuation] = [:]
-    var nextSubscriber = 0
+    /// Where ``emit(_:node:now:)`` queues events; the channel delivers them after releasing its lock.
+    let broadcaster: EventBroadcaster<KRPCChannelEvent>
     var hasSeenMembership = false
+    /// ``KRPCChannel/run()`` has ended: no membership will come any more.
+    var stopped = false
+    /// Calls parked until the first membership (see `KRPCChannel.waitForFirstMembership(until:)`).
+    var membershipWaiters: [UInt64: MembershipWaiter] = [:]
+    /// Waiters whose call was cancelled before they parked (so they do not park).
+    var abandonedWaiters: Set<UInt64> = []
+    var nextWaiter: UInt64 = 0
 
-    init(key: ServiceKey, configuration: KRPCChannel.Configuration, now: ContinuousClock.Instant, seed: UInt64) {
+    init(
+        key: ServiceKey,
+        configuration: KRPCChannel.Configuration,
+        broadcaster: EventBroadcaster<KRPCChannelEvent>,
+        now: ContinuousClock.Instant,
+        seed: UInt64
+    ) {
         self.key = key
+        self.broadcaster = broadcaster
         self.configuration = configuration
         self.origin = now
         self.balancer = LoadBalancer(kind: configuration.balancer)
@@ -88,7 +109,7 @@ struct ChannelState: Sendable {
         if self.events.count > self.configuration.eventHistory {
             self.events.removeFirst(self.events.count - self.configuration.eventHistory)
         }
-        for continuation in self.subscribers.values { continuation.yield(event) }
+        self.broadcaster.enqueue(event)  // delivered by the channel once its lock is released
     }
 
     /// Announces the transition `action` of `address`'s breaker (whose state before was `from`).
@@ -331,5 +352,11 @@ struct ChannelState: Sendable {
         self.order = self.nodes.keys.sorted()
         self.hasSeenMembership = true
         return removed
+    }
+
+    /// Removes and returns every parked waiter (to resume outside the lock).
+    mutating func takeMembershipWaiters() -> [MembershipWaiter] {
+        defer { self.membershipWaiters = [:] }
+        return Array(self.membershipWaiters.values)
     }
 }

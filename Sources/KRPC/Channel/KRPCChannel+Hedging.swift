@@ -8,30 +8,52 @@ extension KRPCChannel {
         case timer
     }
 
-    /// The attempts of one hedged call: unstructured tasks, so an attempt that lost the race keeps
-    /// running to its own end and its outcome still reaches the node's breaker (a hanging node is
-    /// then found out by its timeouts even though callers never wait for it).
-    private final class AttemptTasks: Sendable {
-        private let tasks = Mutex<[Task<Void, Never>]>([])
-        func add(_ task: Task<Void, Never>) { self.tasks.withLock { $0.append(task) } }
-        func cancelAll() { self.tasks.withLock { $0.forEach { $0.cancel() } } }
+    private enum AttemptCommand: Sendable {
+        case launch(ChannelState.Pick)
+        case cancel
     }
 
     /// A first attempt, then a hedge on another node each time the hedging delay passes without an
     /// answer; a failure that counts is retried on another node. The first success wins.
+    ///
+    /// The call's attempts run in one task group, a child task of ``run()``: an attempt that lost the race keeps
+    /// running to its own end after the call returned, and its outcome still reaches the node's breaker (a
+    /// hanging node is then found out by its timeouts even though callers never wait for it). Cancelling the
+    /// call cancels its attempts; ``run()`` ending cancels them too.
     func hedgedCall(_ request: Request) async -> Result<ByteBuffer, KRPCError> {
         guard let first = await self.pickFirst(request) else {
             return .failure(KRPCError(code: .unavailable, message: "no node serves \(self.key)"))
         }
         let (events, sink) = AsyncStream.makeStream(of: HedgeEvent.self)
-        let attempts = AttemptTasks()
+        // Every launch accepted here is run (started cancelled when the call or run() was cancelled).
+        let commands = WorkQueue<AttemptCommand>()
+        let owned = self.submit {
+            await withDiscardingTaskGroup { group in
+                while let command = await commands.next() {
+                    switch command {
+                    case .launch(let pick):
+                        group.addTask {
+                            let (result, kind) = await self.attempt(pick, request)
+                            sink.yield(.attempt(result, kind))
+                        }
+                    case .cancel:
+                        group.cancelAll()  // attempts launched later start cancelled
+                    }
+                }
+            }
+        }
+        guard owned else {
+            self.withState { $0.finish(first, .ignored, now: .now) }
+            return .failure(KRPCError(code: .unavailable, message: "the channel for \(self.key) is not running"))
+        }
         let timer = Mutex<Scheduled<Void>?>(nil)
-        let executor = self.executor
         func launch(_ pick: ChannelState.Pick) {
-            attempts.add(Task(executorPreference: executor) {
-                let (result, kind) = await self.attempt(pick, request)
-                sink.yield(.attempt(result, kind))
-            })
+            guard commands.submit(.launch(pick)) else {
+                // run() is ending: the attempt never starts.
+                self.withState { $0.finish(pick, .ignored, now: .now) }
+                sink.yield(.attempt(.failure(KRPCError(code: .unavailable, message: "the channel stopped")), nil))
+                return
+            }
         }
         // A timer on the home loop, not a sleeping task: arming and cancelling one costs no task
         // and no wake-up of another thread (one per call, as most calls beat the hedge delay).
@@ -54,6 +76,7 @@ extension KRPCChannel {
         defer {
             timer.withLock { $0?.cancel() }
             sink.finish()
+            commands.close()  // the attempts still running end on their own
         }
         return await withTaskCancellationHandler {
             for await event in events {
@@ -64,7 +87,7 @@ extension KRPCChannel {
                     pending -= 1
                     lastError = error
                     guard let kind else { return .failure(error) }  // the caller's error: no other node does better
-                    let retry = self.state.withLock { s in
+                    let retry = self.withState { s in
                         s.pickRetry(
                             after: kind, attemptsMade: tried.count, tried: tried, deadline: request.deadline,
                             hashKey: request.hashKey, now: .now
@@ -79,7 +102,7 @@ extension KRPCChannel {
                     }
                 case .timer:
                     guard pending > 0 else { continue }
-                    let step = self.state.withLock { s in
+                    let step = self.withState { s in
                         s.pickHedge(
                             startedAt: request.startedAt, hedgesStarted: hedgesStarted, tried: tried,
                             deadline: request.deadline, hashKey: request.hashKey, now: .now
@@ -105,7 +128,7 @@ extension KRPCChannel {
             }
             return .failure(lastError)
         } onCancel: {
-            attempts.cancelAll()
+            commands.submit(.cancel)
         }
     }
 }

@@ -1,8 +1,8 @@
 public import KRPCPolicy
 public import NIOCore
 public import NIOPosix
-import Synchronization
 import Logging
+import Synchronization
 
 /// The client stack for one service method: discovery, one persistent connection per node, load
 /// balancing, a circuit breaker and health probes per node, failover and hedging.
@@ -16,10 +16,12 @@ import Logging
 ///
 /// ```swift
 /// let channel = KRPCChannel(key: ServiceKey(service: "UserServiceRpc", method: "Login"), registry: registry)
-/// let runner = Task { await channel.run() }
-/// let reply = try await UserServiceClient(channel).login(name: "zhangsan", pwd: "123456")
-/// let snapshot = channel.snapshot()        // what the dashboard shows
-/// runner.cancel()
+/// try await withThrowingDiscardingTaskGroup { group in
+///     group.addTask { await channel.run() }   // owns the channel's background work
+///     let reply = try await UserServiceClient(channel).login(name: "zhangsan", pwd: "123456")
+///     let snapshot = channel.snapshot()       // what the dashboard shows
+///     group.cancelAll()
+/// }
 /// ```
 public final class KRPCChannel: KRPCCaller, Sendable {
     /// The service method whose members this channel calls.
@@ -30,6 +32,12 @@ public final class KRPCChannel: KRPCCaller, Sendable {
     /// Runs the channel's own tasks (attempts, hedge timers, probes) on its home event loop.
     private let homeExecutor: EventLoopTaskExecutor
     let state: Mutex<ChannelState>
+    /// The ``events()`` subscribers.
+    let broadcaster = EventBroadcaster<KRPCChannelEvent>(bufferingPolicy: .bufferingNewest(1024))
+    typealias Job = @Sendable () async -> Void
+    /// Background work (probes, delayed closes, hedged calls' attempts) for ``run()`` to run as its children.
+    /// Unbounded: each job is owed to something already bounded (a node that left, a due probe, a call).
+    private let jobs = WorkQueue<Job>()
     private var logger: Logger { self.configuration.logger }
 
     /// Creates a channel; call ``run()`` to start following the registry.
@@ -51,7 +59,10 @@ public final class KRPCChannel: KRPCCaller, Sendable {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.homeExecutor = EventLoopTaskExecutor(eventLoop: eventLoopGroup.next())
-        self.state = Mutex(ChannelState(key: key, configuration: configuration, now: .now, seed: seed))
+        self.state = Mutex(
+            ChannelState(key: key, configuration: configuration, broadcaster: self.broadcaster, now: .now, seed: seed)
+        )
+
     }
 
     /// A task executor on the channel's home event loop, where its own tasks (hedged attempts,
@@ -67,23 +78,29 @@ public final class KRPCChannel: KRPCCaller, Sendable {
 
     // MARK: Running
 
-    /// Follows membership and registry state, ticks breakers and sends due probes, until cancelled.
-    /// Closes every node connection when it returns.
+    /// Follows membership and registry state, ticks breakers and sends due probes, until cancelled (or until
+    /// the registry ends its streams). Closes every node connection and finishes every ``events()`` stream when
+    /// it returns. Call it once.
+    ///
+    /// Everything the channel starts in the background (health probes, the delayed close of a node that left)
+    /// runs as a child task of this method, on the channel's home loop, and ends with it.
     public func run() async {
-        await withTaskGroup(of: Void.self) { group in
+        await withDiscardingTaskGroup { group in
             group.addTask {
                 for await members in self.registry.discover(self.key) {
-                    self.apply(members: members)
+                    await self.apply(members: members)
                 }
+                self.jobs.close()  // the registry is gone: so is the channel
             }
             group.addTask {
                 for await registryState in self.registry.stateUpdates() {
-                    self.state.withLock { s in
+                    self.withState { s in
                         guard s.registryState != registryState else { return }
                         s.registryState = registryState
                         s.emit(.registry(registryState), node: nil, now: .now)
                     }
                 }
+                self.jobs.close()
             }
             group.addTask {
                 while !Task.isCancelled {
@@ -91,40 +108,68 @@ public final class KRPCChannel: KRPCCaller, Sendable {
                     self.tick()
                 }
             }
-            await group.next()
+            // Ends when cancelled or when the registry ended a stream, after every job accepted before.
+            while let job = await self.jobs.next() {
+                group.addTask(executorPreference: self.homeExecutor) { await job() }
+            }
             group.cancelAll()
         }
-        let connections = self.state.withLock { s in
-            s.subscribers.values.forEach { $0.finish() }
-            s.subscribers.removeAll()
-            return s.nodes.values.map(\.connection)
+        let (connections, waiters) = self.state.withLock { s in
+            s.stopped = true
+            return (s.nodes.values.map(\.connection), s.takeMembershipWaiters())
+        }
+        self.broadcaster.finish()
+        for waiter in waiters {
+            waiter.timer?.cancel()
+            waiter.continuation.resume()
         }
         for connection in connections { await connection.close() }
     }
 
-    private func apply(members: [ServiceInstance]) {
-        let removed = self.state.withLock { s in
-            s.apply(
+    /// Runs `job` as a child of ``run()`` (also when submitted before ``run()`` starts). Returns false when
+    /// ``run()`` has ended or is ending: the job will not run.
+    @discardableResult
+    func submit(_ job: @escaping Job) -> Bool {
+        self.jobs.submit(job)
+    }
+
+    /// Runs `body` on the state under the lock, then delivers the events it emitted (outside the lock).
+    func withState<Result>(_ body: (inout ChannelState) -> Result) -> Result {
+        let result = self.state.withLock { body(&$0) }
+        self.broadcaster.deliver()
+        return result
+    }
+
+    private func apply(members: [ServiceInstance]) async {
+        let (removed, waiters) = self.withState { s in
+            let removed = s.apply(
                 members: members,
                 makeConnection: { NodeConnection(to: $0, configuration: self.configuration.connection, eventLoopGroup: self.eventLoopGroup) },
                 now: .now
             )
+            return (removed, s.takeMembershipWaiters())
+        }
+        for waiter in waiters {
+            waiter.timer?.cancel()
+            waiter.continuation.resume()
         }
         self.logger.debug("membership", metadata: ["krpc.key": "\(self.key)", "krpc.nodes": "\(members.count)"])
-        // Calls in flight to a node that left may still be answered (it drains); close once they had their time.
+        // Calls in flight to a node that left may still be answered (it drains); close once they had their time
+        // (or at once when run() ends).
         let grace = self.configuration.defaultDeadline
         for connection in removed {
-            Task {
-                try? await Task.sleep(for: grace)
+            let submitted = self.submit {
+                try? await Task.sleep(for: grace)  // cut short when run() ends
                 await connection.close()
             }
+            if !submitted { await connection.close() }  // run() is ending
         }
     }
 
     private func tick() {
-        let probes = self.state.withLock { $0.tick(now: .now) }
+        let probes = self.withState { $0.tick(now: .now) }
         for (address, ticket, connection) in probes {
-            Task(executorPreference: self.homeExecutor) { await self.probe(address, ticket, connection) }
+            self.submit { await self.probe(address, ticket, connection) }
         }
     }
 
@@ -138,33 +183,27 @@ public final class KRPCChannel: KRPCCaller, Sendable {
         } catch {
             outcome = .failure(kind: Self.failureKind(of: error) ?? .unavailable, message: error.message)
         }
-        self.state.withLock { $0.finishProbe(address, ticket, outcome, now: .now) }
+        self.withState { $0.finishProbe(address, ticket, outcome, now: .now) }
     }
 
     // MARK: Control
 
     /// Switches the balancer (the dashboard's `b` key). Takes effect for the next call.
     public func setBalancer(_ kind: BalancerKind) {
-        self.state.withLock { s in
+        self.withState { s in
             guard s.balancer.kind != kind else { return }
             s.balancer = LoadBalancer(kind: kind)
             s.emit(.balancerChanged(kind), node: nil, now: .now)
         }
     }
 
-    /// The events from now on (breaker transitions, membership, panic, registry), until ``run()`` ends.
+    /// The events from now on (breaker transitions, membership, panic, registry), until ``run()`` ends; a
+    /// stream asked for after that is finished at once.
+    ///
+    /// Each stream keeps the newest 1,024 events when its consumer lags: a dashboard that falls behind loses
+    /// the oldest, and the channel's memory stays bounded (the recent history is in ``snapshot()`` anyway).
     public func events() -> AsyncStream<KRPCChannelEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: KRPCChannelEvent.self, bufferingPolicy: .bufferingNewest(1024))
-        self.state.withLock { s in
-            let id = s.nextSubscriber
-            s.nextSubscriber += 1
-            s.subscribers[id] = continuation
-            // Removed a moment later, not under the task-status lock the runtime holds here (we yield under ours).
-            continuation.onTermination = { [weak self] _ in
-                Task { _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) } }
-            }
-        }
-        return stream
+        self.broadcaster.subscribe()
     }
 
     /// Everything the channel knows now.
@@ -248,7 +287,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
             result = await self.sequentialCall(request)
         }
         let end = ContinuousClock.now
-        self.state.withLock { s in
+        self.withState { s in
             s.finishCall(latency: (try? result.get()) != nil ? end - start : nil, now: end)
         }
         return try result.get()
@@ -273,11 +312,11 @@ public final class KRPCChannel: KRPCCaller, Sendable {
     /// cluster without nodes.
     func pickFirst(_ request: Request) async -> ChannelState.Pick? {
         while true {
-            let (pick, seen) = self.state.withLock { s in
-                (s.pickFirst(hashKey: request.hashKey, now: .now), s.hasSeenMembership)
+            let (pick, settled) = self.withState { s in
+                (s.pickFirst(hashKey: request.hashKey, now: .now), s.hasSeenMembership || s.stopped)
             }
-            if pick != nil || seen || ContinuousClock.now >= request.deadline { return pick }
-            do { try await Task.sleep(for: .milliseconds(5)) } catch { return nil }
+            if pick != nil || settled || ContinuousClock.now >= request.deadline || Task.isCancelled { return pick }
+            await self.waitForFirstMembership(until: request.deadline)
         }
     }
 
@@ -291,7 +330,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
             let (result, kind) = await self.attempt(pick, request)
             guard case .failure(let error) = result else { return result }
             guard let kind, request.idempotent,
-                let next = self.state.withLock({ s in
+                let next = self.withState({ s in
                     s.pickRetry(
                         after: kind, attemptsMade: tried.count, tried: tried, deadline: request.deadline,
                         hashKey: request.hashKey, now: .now
@@ -309,7 +348,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
         let start = ContinuousClock.now
         let remaining = request.deadline - start
         guard remaining > .zero else {
-            self.state.withLock { $0.finish(pick, .ignored, now: start) }
+            self.withState { $0.finish(pick, .ignored, now: start) }
             return (.failure(KRPCError(code: .deadlineExceeded, message: "deadline passed before an attempt on \(pick.address)")), nil)
         }
         do {
@@ -317,7 +356,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
                 service: request.service, method: request.method, payload: request.payload, deadline: remaining
             )
             let end = ContinuousClock.now
-            self.state.withLock { $0.finish(pick, .success(latency: end - start), now: end) }
+            self.withState { $0.finish(pick, .success(latency: end - start), now: end) }
             self.configuration.attemptObserver?(
                 KRPCAttemptReport(node: pick.address, outcome: .success, latency: end - start, endedAt: end))
             return (.success(response), nil)
@@ -325,7 +364,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
             let kind = Self.failureKind(of: error)
             let outcome: ChannelState.AttemptOutcome = kind.map { .failure($0, message: error.message) } ?? .ignored
             let end = ContinuousClock.now
-            self.state.withLock { $0.finish(pick, outcome, now: end) }
+            self.withState { $0.finish(pick, outcome, now: end) }
             if let kind, let observer = self.configuration.attemptObserver {
                 observer(KRPCAttemptReport(
                     node: pick.address, outcome: kind == .deadlineExceeded ? .timeout : .failure, latency: end - start,

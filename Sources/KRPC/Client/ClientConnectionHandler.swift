@@ -12,6 +12,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let core: ConnectionCore
+    /// The connection attempt this channel is (see ``ConnectionCore/StateMachine``).
+    private let attempt: UInt64
     private let flushEvery: Int
     private let logger: Logger
     private var accumulator: FrameAccumulator
@@ -23,8 +25,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private var closeError: KRPCError?
     private var closed = false
 
-    init(core: ConnectionCore, parser: FrameParser, flushEvery: Int, logger: Logger) {
+    init(core: ConnectionCore, attempt: UInt64, parser: FrameParser, flushEvery: Int, logger: Logger) {
         self.core = core
+        self.attempt = attempt
         self.flushEvery = max(1, flushEvery)
         self.logger = logger
         self.accumulator = FrameAccumulator(parser: parser)
@@ -35,13 +38,20 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         self.out = context.channel.allocator.buffer(capacity: 16 * 1024)
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // Break the handler <-> context cycle, which would keep every closed connection's handler
+        // and output buffer alive.
+        self.context = nil
+        self.out = ByteBuffer()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         self.closed = true
         var error = self.closeError ?? KRPCError(code: .unavailable, message: "connection to \(self.core.address) closed")
         if self.closeError == nil, self.accumulator.bufferedBytes > 0 {
             error.message += " in the middle of a response frame"
         }
-        self.core.channelClosed(self, error: error)
+        self.core.channelClosed(attempt: self.attempt, error: error)
         context.fireChannelInactive()
     }
 

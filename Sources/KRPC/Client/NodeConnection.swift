@@ -46,7 +46,6 @@ public final class NodeConnection: KRPCCaller, Sendable {
     private struct Submission: Sendable {
         var request: ConnectionCore.Request
         var continuation: ConnectionCore.Continuation
-        var task: CurrentTaskRef
     }
 
     private struct Inbox {
@@ -140,26 +139,41 @@ public final class NodeConnection: KRPCCaller, Sendable {
         let result: Result<ByteBuffer, KRPCError> = await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
                 if loop.inEventLoop {
+                    // A cancellation after this check sends its cancel to the loop, behind this job.
                     if Task.isCancelled {
                         continuation.resume(returning: .failure(.cancelled("\(service).\(method)")))
                     } else {
-                        core.value.start(request, continuation: continuation, task: nil)
+                        core.value.start(request, continuation: continuation)
                     }
                 } else {
-                    // The cancellation flag is read again on the loop: a cancel that lands between
-                    // here and there then still ends the call (its onCancel may run before start).
-                    let task = withUnsafeCurrentTask { CurrentTaskRef(task: $0) }
-                    self.submit(Submission(request: request, continuation: continuation, task: task))
+                    self.submit(Submission(request: request, continuation: continuation))
                 }
             }
         } onCancel: {
-            if loop.inEventLoop {
-                core.value.cancel(id: id)
-            } else {
-                loop.execute { core.value.cancel(id: id) }
-            }
+            self.cancel(id: id)
         }
         return try result.get()
+    }
+
+    /// Ends call `id` because its task was cancelled: in the inbox when it has not reached the loop
+    /// yet, else on the loop, after the drain that started it (that drain took it from the inbox,
+    /// under the same lock, before this runs).
+    private func cancel(id: UInt64) {
+        let unsent: Submission? = self.inbox.withLock { inbox in
+            guard let index = inbox.items.firstIndex(where: { $0.request.id == id }) else { return nil }
+            return inbox.items.remove(at: index)
+        }
+        if let unsent {
+            let request = unsent.request
+            unsent.continuation.resume(returning: .failure(.cancelled("\(request.service).\(request.method)")))
+            return
+        }
+        let core = self.core
+        if self.eventLoop.inEventLoop {
+            core.value.cancel(id: id)
+        } else {
+            self.eventLoop.execute { core.value.cancel(id: id) }
+        }
     }
 
     /// `NIODeadline.uptimeNanoseconds` `timeout` from now; saturating, so that a deadline of years does
@@ -172,12 +186,23 @@ public final class NodeConnection: KRPCCaller, Sendable {
     /// Hands a call made off the event loop to the loop. Calls arriving together share one hop:
     /// the first schedules a drain, the others only append (shared/bench/FINDINGS.md, lesson 4:
     /// one `execute` per call costs a wake-up and a flush each).
+    ///
+    /// The task's cancellation flag is read under the inbox lock, which ``cancel(id:)`` takes too:
+    /// a cancellation lands either before (the call ends here) or after the call is in the inbox
+    /// (where ``cancel(id:)`` finds it, or behind which it sends its cancel to the loop). No
+    /// reference to the task travels to the loop.
     private func submit(_ submission: Submission) {
-        let schedule: Bool = self.inbox.withLock { inbox in
+        let (schedule, cancelled): (Bool, Bool) = self.inbox.withLock { inbox in
+            if Task.isCancelled { return (false, true) }
             inbox.items.append(submission)
-            if inbox.drainScheduled { return false }
+            if inbox.drainScheduled { return (false, false) }
             inbox.drainScheduled = true
-            return true
+            return (true, false)
+        }
+        if cancelled {
+            let request = submission.request
+            submission.continuation.resume(returning: .failure(.cancelled("\(request.service).\(request.method)")))
+            return
         }
         guard schedule else { return }
         let core = self.core
@@ -189,13 +214,13 @@ public final class NodeConnection: KRPCCaller, Sendable {
             }
             let value = core.value
             for item in taken {
-                value.start(item.request, continuation: item.continuation, task: item.task)
+                value.start(item.request, continuation: item.continuation)
             }
         }
     }
 
     /// Calls with a payload in a `ByteBuffer` (copied into the frame).
-    public func call(
+    package func call(
         service: String,
         method: String,
         payload: ByteBuffer,
@@ -212,14 +237,6 @@ public final class NodeConnection: KRPCCaller, Sendable {
         let future = self.eventLoop.flatSubmit { core.value.close() }
         try? await future.get()
     }
-}
-
-/// The current task, carried to the event loop to read its cancellation flag there.
-struct CurrentTaskRef: @unchecked Sendable {
-    // @unchecked Sendable: only `isCancelled` is read, which is thread-safe, and only while the
-    // task is suspended in the call that captured it (so it is alive).
-    let task: UnsafeCurrentTask?
-    var isCancelled: Bool { self.task?.isCancelled ?? false }
 }
 
 /// The observed connection state and its subscribers; updated from the event loop on transitions

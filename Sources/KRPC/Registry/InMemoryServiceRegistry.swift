@@ -9,9 +9,8 @@ public final class InMemoryServiceRegistry: ServiceRegistry, Sendable {
     private struct State {
         var members: [ServiceKey: [NodeAddress: ServiceInstance]] = [:]
         var state: RegistryState = .connected
-        var watchers: [Int: (ServiceKey, AsyncStream<[ServiceInstance]>.Continuation)] = [:]
-        var stateWatchers: [Int: AsyncStream<RegistryState>.Continuation] = [:]
-        var nextID = 0
+        /// One broadcaster per watched key; created on first ``discover(_:)``.
+        var watchers: [ServiceKey: EventBroadcaster<[ServiceInstance]>] = [:]
 
         func list(_ key: ServiceKey) -> [ServiceInstance] {
             (self.members[key] ?? [:]).values.sorted { $0.address < $1.address }
@@ -19,6 +18,9 @@ public final class InMemoryServiceRegistry: ServiceRegistry, Sendable {
     }
 
     private let storage = Mutex(State())
+    /// The ``stateUpdates()`` subscribers: the newest 8 states are kept for a lagging consumer (only the
+    /// last one matters to it, the ones before show what happened).
+    private let stateBroadcaster = EventBroadcaster<RegistryState>(bufferingPolicy: .bufferingNewest(8))
 
     /// Creates an empty registry (state `connected`).
     public init() {}
@@ -41,32 +43,26 @@ public final class InMemoryServiceRegistry: ServiceRegistry, Sendable {
     }
 
     private func update(_ keys: [ServiceKey], _ change: (inout [NodeAddress: ServiceInstance]) -> Void) {
-        self.storage.withLock { s in
-            for key in keys {
+        let touched = self.storage.withLock { s in
+            keys.compactMap { key -> EventBroadcaster<[ServiceInstance]>? in
                 change(&s.members[key, default: [:]])
-                let list = s.list(key)
-                for (watchedKey, continuation) in s.watchers.values where watchedKey == key {
-                    continuation.yield(list)
-                }
+                let watchers = s.watchers[key]
+                watchers?.enqueue(s.list(key))  // under the lock: lists go out in the order they were made
+                return watchers
             }
         }
+        for watchers in touched { watchers.deliver() }
     }
 
+    /// The current list of `key` first, then every change. Each stream keeps only the newest list when its
+    /// consumer lags (an older list is of no use once a newer one exists).
     public func discover(_ key: ServiceKey) -> AsyncStream<[ServiceInstance]> {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: [ServiceInstance].self,
-            bufferingPolicy: .bufferingNewest(1)
-        )
-        self.storage.withLock { s in
-            let id = s.nextID
-            s.nextID += 1
-            s.watchers[id] = (key, continuation)
-            continuation.yield(s.list(key))
-            // Removed a moment later, not under the task-status lock the runtime holds here (we yield under ours).
-            continuation.onTermination = { [weak self] _ in
-                Task { _ = self?.storage.withLock { $0.watchers.removeValue(forKey: id) } }
-            }
+        let (stream, watchers) = self.storage.withLock { s in
+            let watchers = s.watchers[key] ?? EventBroadcaster(bufferingPolicy: .bufferingNewest(1))
+            s.watchers[key] = watchers
+            return (watchers.subscribe(initial: [s.list(key)], deliverNow: false), watchers)
         }
+        watchers.deliver()
         return stream
     }
 
@@ -76,21 +72,16 @@ public final class InMemoryServiceRegistry: ServiceRegistry, Sendable {
     public func setState(_ new: RegistryState) {
         self.storage.withLock { s in
             s.state = new
-            for continuation in s.stateWatchers.values { continuation.yield(new) }
+            self.stateBroadcaster.enqueue(new)
         }
+        self.stateBroadcaster.deliver()
     }
 
     public func stateUpdates() -> AsyncStream<RegistryState> {
-        let (stream, continuation) = AsyncStream.makeStream(of: RegistryState.self, bufferingPolicy: .bufferingNewest(8))
-        self.storage.withLock { s in
-            let id = s.nextID
-            s.nextID += 1
-            s.stateWatchers[id] = continuation
-            continuation.yield(s.state)
-            continuation.onTermination = { [weak self] _ in
-                Task { _ = self?.storage.withLock { $0.stateWatchers.removeValue(forKey: id) } }
-            }
+        let stream = self.storage.withLock { s in
+            self.stateBroadcaster.subscribe(initial: [s.state], deliverNow: false)
         }
+        self.stateBroadcaster.deliver()
         return stream
     }
 }

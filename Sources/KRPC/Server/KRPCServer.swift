@@ -21,7 +21,7 @@ import Synchronization
 /// let address = try await server.listeningAddress()        // 127.0.0.1:<free port>
 /// // ...
 /// server.beginGracefulShutdown()                           // stop accepting, drain, close
-/// try await serving.value
+/// try await serving.value                                  // (cancelling `serving` does the same)
 /// ```
 public final class KRPCServer: Sendable {
     private enum Phase {
@@ -48,6 +48,7 @@ public final class KRPCServer: Sendable {
     private let table: MethodTable
     private let state = Mutex(State())
     private let startedAt = ContinuousClock.now
+    private let liveHandlers = LiveObjectCounter()
 
     /// Creates a server for `services`; nothing is bound before ``run()``.
     ///
@@ -73,13 +74,15 @@ public final class KRPCServer: Sendable {
             order.append(StatsService.name)
         }
         let ordered = order.compactMap { all[$0] }
+        (all[HealthService.name] as? HealthService)?.attach(serving: order)
         self.statistics = ServerStatistics(services: ordered)
         self.table = MethodTable(services: ordered, statistics: self.statistics)
         statsBox.server.withLock { $0 = WeakServer(self) }
     }
 
-    /// The address the server listens on, once it does; `nil` before and after.
-    public var boundAddress: NodeAddress? {
+    /// The address the server listens on, once it does; `nil` before and after. (Users wait with
+    /// ``listeningAddress()``.)
+    package var boundAddress: NodeAddress? {
         self.state.withLock { state in
             if case .running(_, let address) = state.phase { return address }
             return nil
@@ -89,8 +92,12 @@ public final class KRPCServer: Sendable {
     /// The `Service.Method` keys this server serves (for registering them).
     public var serviceKeys: [ServiceKey] { self.table.keys }
 
+    /// The connection handlers of this server still in memory: those of open connections, and of
+    /// closed ones not yet freed (which should be none soon after they close).
+    package var liveConnectionHandlers: Int { self.liveHandlers.count }
+
     /// How long the server has been up.
-    public var uptime: Duration { ContinuousClock.now - self.startedAt }
+    package var uptime: Duration { ContinuousClock.now - self.startedAt }
 
     /// Waits until the server listens and returns its address (with the real port when the
     /// configuration asked for port 0).
@@ -127,7 +134,8 @@ public final class KRPCServer: Sendable {
         self.configuration.nodeAddress(port: try await self.listeningAddress().port)
     }
 
-    /// Binds, serves until ``beginGracefulShutdown()``, drains, and returns.
+    /// Binds, serves until ``beginGracefulShutdown()`` or until the calling task is cancelled, drains
+    /// (within ``Configuration/gracePeriod``), and returns.
     ///
     /// - Throws: ``KRPCError`` when the configuration is invalid, the address cannot be bound, or
     ///   the server already ran.
@@ -162,7 +170,13 @@ public final class KRPCServer: Sendable {
         for waiter in waiters { waiter.resume(returning: address) }
         if stopNow { self.beginGracefulShutdown() }
 
-        try? await listener.closeFuture.get()
+        // Cancelling the task that runs the server is a graceful shutdown: the listener closes,
+        // then the drain below (which does not itself react to cancellation) gets its grace period.
+        await withTaskCancellationHandler {
+            try? await listener.closeFuture.get()
+        } onCancel: {
+            self.beginGracefulShutdown()
+        }
         await self.drain()
         self.state.withLock { $0.phase = .stopped }
         self.configuration.logger.info("stopped", metadata: ["krpc.address": "\(address)"])
@@ -244,7 +258,8 @@ public final class KRPCServer: Sendable {
                 logger: configuration.logger,
                 faultSource: configuration.faultSource,
                 counters: configuration.counters,
-                node: configuration.nodeAddress(port: port)
+                node: configuration.nodeAddress(port: port),
+                liveHandlers: self.liveHandlers
             )
         }
         return (listener, address)
@@ -265,38 +280,46 @@ public final class KRPCServer: Sendable {
         }
     }
 
+    /// Drains every connection within the grace period and waits until all are closed. It waits on
+    /// event-loop futures and an event-loop timer: it must keep its grace period when the task
+    /// running the server was cancelled (a `Task.sleep` would end at once).
     private func drain() async {
         let channels = self.state.withLock { Array($0.connections.values) }
-        guard !channels.isEmpty else { return }
+        guard let first = channels.first else { return }
         self.configuration.logger.info("draining", metadata: ["krpc.connections": "\(channels.count)"])
+        let allClosed = Self.drain(
+            channels,
+            gracePeriod: self.configuration.gracePeriod,
+            timerLoop: first.eventLoop,
+            logger: self.configuration.logger
+        )
+        try? await allClosed.get()
+    }
+
+    /// Asks every connection in `channels` to drain (each closes once its calls are answered), and
+    /// closes those still open after `gracePeriod`, timed on `timerLoop`. The future completes once
+    /// all are closed.
+    static func drain(
+        _ channels: [any Channel],
+        gracePeriod: Duration,
+        timerLoop: any EventLoop,
+        logger: Logger
+    ) -> EventLoopFuture<Void> {
         for channel in channels {
             channel.eventLoop.execute {
                 channel.pipeline.fireUserInboundEventTriggered(ServerDrainEvent())
             }
         }
-        let grace = self.configuration.gracePeriod
-        let logger = self.configuration.logger
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for channel in channels {
-                    try? await channel.closeFuture.get()
-                }
+        let closeAfterGrace = timerLoop.scheduleTask(in: .nanoseconds(Int64(clamping: gracePeriod.nanoseconds))) {
+            let left = channels.filter(\.isActive)
+            if !left.isEmpty {
+                logger.info("grace period over, closing connections", metadata: ["krpc.connections": "\(left.count)"])
             }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: grace)
-                } catch {
-                    return  // every connection closed in time
-                }
-                let left = channels.filter(\.isActive)
-                if !left.isEmpty {
-                    logger.info("grace period over, closing connections", metadata: ["krpc.connections": "\(left.count)"])
-                }
-                for channel in left { channel.close(mode: .all, promise: nil) }
-            }
-            await group.next()
-            group.cancelAll()
+            for channel in left { channel.close(mode: .all, promise: nil) }
         }
+        let allClosed = EventLoopFuture.andAllComplete(channels.map(\.closeFuture), on: timerLoop)
+        allClosed.whenComplete { _ in closeAfterGrace.cancel() }
+        return allClosed
     }
 }
 

@@ -7,6 +7,8 @@ final class MethodEntry: Sendable {
     let method: String
     let key: ServiceKey
     let invoke: @Sendable (ByteBuffer, KRPCServerContext) async -> Result<[UInt8], KRPCError>
+    /// Set for a method declared non-suspending: called on the event loop, without a task.
+    let invokeNow: (@Sendable (ByteBuffer, KRPCServerContext) -> Result<[UInt8], KRPCError>)?
     let statistics: ServerStatistics.Method
     /// Injected faults pass this method by: `Stats.Get`, so that a server under a fault can still be observed.
     /// (`Health.Check` is not exempt: probes must see the fault.)
@@ -18,6 +20,7 @@ final class MethodEntry: Sendable {
         self.key = ServiceKey(service: service, method: method.name)
         self.ignoresFaults = service == StatsService.name
         self.invoke = method.invoke
+        self.invokeNow = method.invokeNow
         self.statistics = statistics
     }
 }

@@ -15,6 +15,10 @@ struct ServerConnectionSettings: Sendable {
     var faultSource: (any FaultSource)?
     var counters: (any CallCounterStore)?
     var node: NodeAddress
+    /// Counts this server's connection handlers that are still in memory.
+    var liveHandlers: LiveObjectCounter
+    /// Seeds the generator the error-rate fault draws from; `nil` = a random seed per connection.
+    var randomSeed: UInt64? = nil
 }
 
 /// Sent down a server connection's pipeline when the server begins its graceful shutdown.
@@ -23,51 +27,60 @@ struct ServerDrainEvent: Sendable {}
 /// One accepted connection: cuts frames, dispatches requests, writes responses. Confined to the
 /// channel's event loop.
 ///
-/// Each request runs in its own task (`Task.immediate` pinned to this event loop): a handler
-/// that does not suspend runs to completion inside `channelRead`, with no thread hop; one that
-/// suspends costs no thread. Responses go into one batch buffer, written and flushed every
-/// `flushEvery` frames and at the end of the read batch or loop tick. Deadlines share one timer
-/// per connection (``DeadlineQueue``).
+/// Every decision (which request runs, deadlines, idle close, drain, flush batching, overload,
+/// faults) is its ``StateMachine``'s; this handler feeds it events with the loop's time and does
+/// what it answers. Each request runs in its own task (`Task.immediate` pinned to this event loop):
+/// a handler that does not suspend runs to completion inside `channelRead`, with no thread hop; one
+/// that suspends costs no thread. Responses go into one batch buffer. Deadlines and the idle check
+/// share one timer per connection (``ConnectionTimer``). A method declared non-suspending
+/// (``KRPCMethod/unaryNonSuspending(_:request:handler:)``) is called right here, without a task.
 final class ServerConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private struct Call {
-        var task: Task<Void, Never>?
-        /// `NIODeadline.uptimeNanoseconds`; 0 = no deadline.
-        var deadline: UInt64
-        var start: UInt64
+    /// What the handler keeps per call.
+    struct Call {
         var entry: MethodEntry
+        var task: Task<Void, Never>?
     }
 
     private let settings: ServerConnectionSettings
     private let executor: EventLoopTaskExecutor
+    private let eventLoop: any EventLoop
     private var logger: Logger
     private var accumulator: FrameAccumulator
+    private var state: StateMachine<Call>
+    /// Set between `handlerAdded` and `handlerRemoved` only: the context holds this handler.
     private var context: ChannelHandlerContext?
     private var out: ByteBuffer
-    private var pendingFrames = 0
-    private var flushScheduled = false
-    private var inReadLoop = false
-    private var calls: [UInt64: Call] = [:]
-    private var deadlines = DeadlineQueue()
     private var timer: Scheduled<Void>?
-    private var timerDeadline: UInt64 = .max
-    private var idleTimer: Scheduled<Void>?
-    private var lastActivity: UInt64 = 0
     private var peer: SocketAddress?
-    /// Set once the server drains: close when no call is left.
-    private var closeWhenIdle = false
-    private var draining = false
-    private var closed = false
+    /// Set once the handler asked the channel to close: nothing is written after that.
+    private var closing = false
 
     init(settings: ServerConnectionSettings, eventLoop: any EventLoop) {
         self.settings = settings
         self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
+        self.eventLoop = eventLoop
         self.logger = settings.logger
         self.accumulator = FrameAccumulator(parser: FrameParser(maximumFrameLength: settings.maximumFrameLength))
+        self.state = StateMachine(
+            settings: .init(
+                flushEvery: max(1, settings.flushEvery),
+                maximumConcurrentCalls: settings.maximumConcurrentCalls,
+                idleTimeoutNanoseconds: settings.idleTimeout?.nanoseconds
+            ),
+            random: SplitMix64(seed: settings.randomSeed ?? UInt64.random(in: .min ... .max))
+        )
         self.out = ByteBuffer()
+        settings.liveHandlers.increment()
     }
+
+    deinit {
+        self.settings.liveHandlers.decrement()
+    }
+
+    private var now: UInt64 { self.eventLoop.now.uptimeNanoseconds }
 
     // MARK: Channel events
 
@@ -76,31 +89,37 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         self.out = context.channel.allocator.buffer(capacity: 16 * 1024)
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // Break the handler <-> context cycle (the context holds the handler, and through it the
+        // 16 KB output buffer): without this every accepted connection stays in memory for good.
+        self.timer?.cancel()
+        self.timer = nil
+        self.context = nil
+        self.out = ByteBuffer()
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         self.peer = context.remoteAddress
         self.logger[metadataKey: "krpc.peer"] = "\(self.peer.map { "\($0)" } ?? "?")"
         self.logger.debug("connection accepted")
-        self.lastActivity = NIODeadline.now().uptimeNanoseconds
-        self.scheduleIdleCheck()
+        self.perform(self.state.activated(now: self.now))
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.closed = true
+        self.closing = true
         do {
             try self.accumulator.finish()
         } catch {
             self.logger.info("connection closed by the client mid-frame", metadata: ["krpc.error": "\(error)"])
         }
         self.timer?.cancel()
-        self.idleTimer?.cancel()
-        let now = NIODeadline.now().uptimeNanoseconds
-        let dropped = self.calls
-        self.calls.removeAll()
-        self.deadlines.removeAll()
-        for (_, call) in dropped {
-            call.task?.cancel()
-            self.record(call, failed: true, now: now)
+        self.timer = nil
+        let dropped = self.state.channelInactive()
+        let now = self.now
+        for (_, entry) in dropped {
+            entry.call.task?.cancel()
+            self.record(entry, failed: true, now: now)
         }
         if !dropped.isEmpty {
             self.logger.debug("connection closed with calls in flight", metadata: ["krpc.calls": "\(dropped.count)"])
@@ -111,16 +130,18 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !self.closed else { return }
+        guard !self.state.isClosed else { return }
         var bytes = Self.unwrapInboundIn(data)
-        self.inReadLoop = true
+        self.state.readStarted()
         self.accumulator.append(&bytes)
-        while !self.closed {
+        while !self.state.isClosed {
             let frame: Frame?
             do {
                 frame = try self.accumulator.next()
             } catch {
-                self.failConnection(decodingError: error)
+                let code: KRPCError.Code
+                if case .frameTooLarge = error { code = .frameTooLarge } else { code = .protocolError }
+                self.perform(self.state.protocolViolation(code, "\(error)"))
                 break
             }
             guard let frame else { break }
@@ -129,9 +150,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        self.inReadLoop = false
-        self.lastActivity = NIODeadline.now().uptimeNanoseconds
-        self.flush()
+        self.perform(self.state.readComplete(now: self.now))
         context.fireChannelReadComplete()
     }
 
@@ -144,19 +163,15 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ServerDrainEvent {
-            self.draining = true
-            self.closeWhenIdle = true
-            self.closeIfIdle()
+            self.perform(self.state.drainRequested())
         } else if let event = event as? ChannelEvent, event == .inputClosed {
-            // End of input. Mid-frame, the client gets a GOAWAY saying so (it may still read);
-            // otherwise the client is gone: close, which cancels the calls in flight.
+            var partialFrame: String?
             do {
                 try self.accumulator.finish()
-                self.closed = true
-                context.close(promise: nil)
             } catch {
-                self.sendGoaway(code: .protocolError, message: "\(error)")
+                partialFrame = "\(error)"
             }
+            self.perform(self.state.inputClosed(partialFrame: partialFrame))
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -175,102 +190,84 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         case .request:
             self.handleRequest(header, payload: frame.payload)
         case .cancel:
-            guard let call = self.calls.removeValue(forKey: header.requestID) else { return }
-            call.task?.cancel()
-            self.record(call, failed: true, now: NIODeadline.now().uptimeNanoseconds)
-            self.closeIfIdle()
+            switch self.state.cancelReceived(id: header.requestID) {
+            case .ended(let entry, let close):
+                entry.call.task?.cancel()
+                self.record(entry, failed: true, now: self.now)
+                self.perform(close)
+            case .alreadyEnded:
+                break
+            }
         case .response, .goaway:
-            self.sendGoaway(code: .protocolError, message: "a client must not send \(header.kind) frames")
+            self.perform(self.state.protocolViolation(.protocolError, "a client must not send \(header.kind) frames"))
         }
     }
 
     private func handleRequest(_ header: FrameHeader, payload: ByteBuffer) {
-        let id = header.requestID
-        guard id != 0 else {
-            self.sendGoaway(code: .protocolError, message: "request id 0 is reserved")
-            return
-        }
-        guard self.calls[id] == nil else {
-            self.sendGoaway(code: .protocolError, message: "request id \(id) is already in flight")
-            return
-        }
-        let entry: MethodEntry
+        let lookup: Result<Call, LookupFailure>
+        var fault: Fault?
         switch self.settings.table.lookup(service: header.service, method: header.method) {
-        case .found(let found):
-            entry = found
+        case .found(let entry):
+            lookup = .success(Call(entry: entry, task: nil))
+            if !entry.ignoresFaults { fault = self.settings.faultSource?.currentFault() }
         case .unknownService:
             let message =
                 header.service.isEmpty ? "request names no service" : "unknown service '\(header.service)'"
-            self.writeResponse(id: id, .failure(KRPCError(code: .unknownService, message: message)))
-            return
+            lookup = .failure(LookupFailure(code: .unknownService, message: message))
         case .unknownMethod:
-            self.writeResponse(
-                id: id,
-                .failure(KRPCError(code: .unknownMethod, message: "\(header.service) has no method '\(header.method)'"))
-            )
-            return
+            let message = "\(header.service) has no method '\(header.method)'"
+            lookup = .failure(LookupFailure(code: .unknownMethod, message: message))
         }
-        let now = NIODeadline.now().uptimeNanoseconds
-        let deadline = header.deadlineMilliseconds == 0 ? 0 : now &+ UInt64(header.deadlineMilliseconds) * 1_000_000
-        let call = Call(task: nil, deadline: deadline, start: now, entry: entry)
-        entry.statistics.callStarted()
-        if self.draining {
-            self.finish(call, id: id, .failure(KRPCError(code: .unavailable, message: "server is shutting down")), now: now)
-            return
-        }
-        if self.calls.count >= self.settings.maximumConcurrentCalls {
-            let message = "\(entry.key) refused: \(self.calls.count) calls already in flight on this connection (the limit)"
-            self.finish(call, id: id, .failure(KRPCError(code: .overloaded, message: message)), now: now)
-            return
-        }
-        var delay: UInt64 = 0
-        if !entry.ignoresFaults, let fault = self.settings.faultSource?.currentFault() {
-            switch fault {
-            case .error:
-                self.finish(call, id: id, .failure(KRPCError(code: .internal, message: "injected error")), now: now)
-                return
-            case .errorRate(let p):
-                if Double.random(in: 0..<1) < p {
-                    self.finish(call, id: id, .failure(KRPCError(code: .internal, message: "injected error")), now: now)
-                    return
-                }
-            case .timeout:
-                // Held: no task, no thread. Answered deadlineExceeded when the caller's deadline
-                // passes, dropped when the connection closes.
-                self.register(call, id: id)
-                return
-            case .delay(let ms):
-                // Clamped: any FaultSource may hand over any Int, and the product must not overflow.
-                delay = UInt64(min(max(0, ms), Fault.maximumDelayMilliseconds)) * 1_000_000
+        let now = self.now
+        let id = header.requestID
+        let action = self.state.requestReceived(
+            id: id,
+            deadlineMilliseconds: header.deadlineMilliseconds,
+            lookup: lookup,
+            fault: fault,
+            now: now
+        )
+        switch action {
+        case .start(let entry, let delay, let timer):
+            entry.call.entry.statistics.callStarted()
+            self.perform(timer)
+            self.start(entry, id: id, header: header, payload: payload, delayNanoseconds: delay)
+        case .hold(let timer):
+            if case .success(let call) = lookup { call.entry.statistics.callStarted() }
+            self.perform(timer)
+        case .refuse(let entry, let code, let message):
+            if let entry {
+                entry.call.entry.statistics.callStarted()
+                let text = code == .overloaded ? "\(entry.call.entry.key) \(message)" : message
+                self.writeResponse(id: id, .failure(KRPCError(code: code, message: text)))
+                self.record(entry, failed: true, now: now)
+            } else {
+                self.writeResponse(id: id, .failure(KRPCError(code: code, message: message)))
             }
+        case .close(let close):
+            self.perform(close)
+        case .ignore:
+            break
         }
-        self.register(call, id: id)
-        self.start(call, id: id, header: header, payload: payload, delayNanoseconds: delay)
     }
 
-    private func register(_ call: Call, id: UInt64) {
-        self.calls[id] = call
-        guard call.deadline != 0 else { return }
-        self.deadlines.push(deadline: call.deadline, id: id)
-        self.deadlines.compactIfNeeded(liveCount: self.calls.count) {
-            self.calls.compactMap { $0.value.deadline == 0 ? nil : .init(deadline: $0.value.deadline, id: $0.key) }
-        }
-        self.armTimer(call.deadline)
-    }
-
-    private func start(_ call: Call, id: UInt64, header: FrameHeader, payload: ByteBuffer, delayNanoseconds: UInt64) {
-        guard let context = self.context else { return }
-        let loop = context.eventLoop
+    private func start(_ entry: StateMachine<Call>.Entry, id: UInt64, header: FrameHeader, payload: ByteBuffer, delayNanoseconds: UInt64) {
+        let loop = self.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         let serverContext = KRPCServerContext(
             service: header.service,
             method: header.method,
             requestID: id,
-            deadline: call.deadline == 0 ? nil : NIODeadline.uptimeNanoseconds(call.deadline),
+            deadline: entry.deadline == 0 ? nil : NIODeadline.uptimeNanoseconds(entry.deadline),
             peer: self.peer,
             logger: self.logger
         )
-        let invoke = call.entry.invoke
+        if delayNanoseconds == 0, let invokeNow = entry.call.entry.invokeNow {
+            // Declared non-suspending: answered here, with no task.
+            self.complete(id: id, invokeNow(payload, serverContext))
+            return
+        }
+        let invoke = entry.call.entry.invoke
         let task = Task.immediate(executorPreference: self.executor) {
             if delayNanoseconds > 0 {
                 do {
@@ -286,27 +283,25 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 loop.execute { bound.value.complete(id: id, result) }
             }
         }
-        // The task may have completed synchronously (and removed the call) already.
-        if self.calls[id] != nil {
-            self.calls[id]!.task = task
-        }
+        // The task may have completed synchronously (and ended the call) already.
+        self.state.updateCall(id: id) { $0.task = task }
     }
 
     private func complete(id: UInt64, _ result: Result<[UInt8], KRPCError>) {
-        guard let call = self.calls.removeValue(forKey: id) else { return }  // timed out or cancelled
-        self.finish(call, id: id, result, now: NIODeadline.now().uptimeNanoseconds)
-        self.closeIfIdle()
+        let now = self.now
+        switch self.state.callFinished(id: id, now: now) {
+        case .ended(let entry, let close):
+            let failed = self.writeResponse(id: id, result)
+            self.record(entry, failed: failed, now: now)
+            self.perform(close)
+        case .alreadyEnded:
+            break  // timed out, cancelled, or the connection closed
+        }
     }
 
-    /// Answers a call that is not (or no longer) in `calls`, and counts it.
-    private func finish(_ call: Call, id: UInt64, _ result: Result<[UInt8], KRPCError>, now: UInt64) {
-        let failed = self.writeResponse(id: id, result)
-        self.record(call, failed: failed, now: now)
-    }
-
-    private func record(_ call: Call, failed: Bool, now: UInt64) {
-        call.entry.statistics.record(failed: failed, nanoseconds: now &- call.start)
-        self.settings.counters?.recordCall(call.entry.key, node: self.settings.node, failed: failed)
+    private func record(_ entry: StateMachine<Call>.Entry, failed: Bool, now: UInt64) {
+        entry.call.entry.statistics.record(failed: failed, nanoseconds: now &- entry.start)
+        self.settings.counters?.recordCall(entry.call.entry.key, node: self.settings.node, failed: failed)
     }
 
     // MARK: Writing
@@ -314,7 +309,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     /// Writes a RESPONSE frame; returns whether it carries an error.
     @discardableResult
     private func writeResponse(id: UInt64, _ result: Result<[UInt8], KRPCError>) -> Bool {
-        guard !self.closed else { return true }
+        guard self.context != nil, !self.closing else { return true }
         switch result {
         case .success(let bytes):
             let header = FrameHeader.response(id: id)
@@ -330,142 +325,93 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 return self.writeResponse(id: id, .failure(error))
             }
             self.out.writeKRPCFrame(header: header, payload: bytes)
-            self.frameWritten()
+            self.perform(self.state.frameWritten())
             return false
         case .failure(let error):
             self.out.writeKRPCFrame(
                 header: .response(id: id, status: error.code.rawValue, message: error.message),
                 payload: EmptyCollection()
             )
-            self.frameWritten()
+            self.perform(self.state.frameWritten())
             return true
         }
     }
 
-    private func frameWritten() {
-        self.pendingFrames += 1
-        if self.pendingFrames >= self.settings.flushEvery {
-            self.flush()
-        } else if !self.inReadLoop && !self.flushScheduled, let context = self.context {
-            // Written outside a read batch (a handler that suspended): flush at the end of this
-            // loop tick, together with whatever else completes in it.
-            self.flushScheduled = true
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.execute {
-                bound.value.flushScheduled = false
-                bound.value.flush()
-            }
-        }
-    }
-
     private func flush() {
-        guard self.pendingFrames > 0, let context = self.context, !self.closed else { return }
-        self.pendingFrames = 0
+        guard let context = self.context, self.out.readableBytes > 0 else { return }
         context.write(Self.wrapOutboundOut(self.out), promise: nil)
         context.flush()
         // Reuses the storage when the socket took it all (NIO dropped its reference).
         self.out.clear()
     }
 
-    // MARK: Connection errors and closing
+    // MARK: Performing actions
 
-    private func failConnection(decodingError error: FrameDecodingError) {
-        let code: KRPCError.Code
-        if case .frameTooLarge = error { code = .frameTooLarge } else { code = .protocolError }
-        self.sendGoaway(code: code, message: "\(error)")
-    }
-
-    /// Sends GOAWAY with `code` and `message`, then closes the connection.
-    private func sendGoaway(code: KRPCError.Code, message: String) {
-        guard !self.closed, let context = self.context else { return }
-        self.logger.info(
-            "closing connection",
-            metadata: ["krpc.reason": "\(message)", "krpc.code": "\(code)", "krpc.calls": "\(self.calls.count)"]
-        )
-        self.out.writeKRPCFrame(
-            header: FrameHeader(kind: .goaway, status: code.rawValue, message: message),
-            payload: EmptyCollection()
-        )
-        self.pendingFrames += 1
-        self.flush()
-        self.closed = true
-        context.close(promise: nil)
-    }
-
-    private func closeIfIdle() {
-        guard self.closeWhenIdle, self.calls.isEmpty, !self.closed else { return }
-        if self.draining {
-            self.sendGoaway(code: .unavailable, message: "server is shutting down")
-        } else {
+    private func perform(_ action: StateMachine<Call>.FlushAction) {
+        switch action {
+        case .none:
+            break
+        case .flush:
             self.flush()
-            self.closed = true
-            self.context?.close(promise: nil)
+        case .scheduleFlush:
+            let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
+            self.eventLoop.execute {
+                let handler = bound.value
+                handler.perform(handler.state.scheduledFlushRan())
+            }
         }
     }
 
-    // MARK: Timers
+    private func perform(_ action: StateMachine<Call>.CloseAction) {
+        guard let context = self.context else { return }
+        switch action {
+        case .none:
+            return
+        case .close:
+            self.flush()
+        case .goaway(let code, let message):
+            self.logger.info(
+                "closing connection",
+                metadata: ["krpc.reason": "\(message)", "krpc.code": "\(code)", "krpc.calls": "\(self.state.callCount)"]
+            )
+            self.out.writeKRPCFrame(
+                header: FrameHeader(kind: .goaway, status: code.rawValue, message: message),
+                payload: EmptyCollection()
+            )
+            self.flush()
+        }
+        self.closing = true
+        context.close(promise: nil)
+    }
 
-    private func armTimer(_ deadline: UInt64) {
-        guard deadline < self.timerDeadline, let context = self.context else { return }
+    private func perform(_ action: ConnectionTimer.Action) {
+        guard case .schedule(let at) = action else { return }
         self.timer?.cancel()
-        self.timerDeadline = deadline
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        self.timer = context.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(deadline)) {
+        let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        self.timer = self.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(at)) {
             bound.value.timerFired()
         }
     }
 
     private func timerFired() {
         self.timer = nil
-        self.timerDeadline = .max
-        guard !self.closed else { return }
-        let now = NIODeadline.now().uptimeNanoseconds
-        while let top = self.deadlines.minimum {
-            if let call = self.calls[top.id], call.deadline == top.deadline {
-                guard top.deadline <= now else { break }
-                _ = self.deadlines.pop()
-                self.calls.removeValue(forKey: top.id)
-                call.task?.cancel()
-                let ms = (call.deadline &- call.start) / 1_000_000
-                let error = KRPCError(
-                    code: .deadlineExceeded,
-                    message: "\(call.entry.key) exceeded its deadline of \(ms) ms on the server"
-                )
-                self.finish(call, id: top.id, .failure(error), now: now)
-            } else {
-                _ = self.deadlines.pop()  // stale: that call already ended
-            }
+        let now = self.now
+        let outcome = self.state.timerFired(now: now, partialFrame: self.accumulator.bufferedBytes > 0)
+        for expired in outcome.expired {
+            let entry = expired.entry
+            entry.call.task?.cancel()
+            let ms = (entry.deadline &- entry.start) / 1_000_000
+            let error = KRPCError(
+                code: .deadlineExceeded,
+                message: "\(entry.call.entry.key) exceeded its deadline of \(ms) ms on the server"
+            )
+            let failed = self.writeResponse(id: expired.id, .failure(error))
+            self.record(entry, failed: failed, now: now)
         }
-        if let top = self.deadlines.minimum {
-            self.armTimer(top.deadline)
-        }
-        self.flush()
-        self.closeIfIdle()
-    }
-
-    private func scheduleIdleCheck() {
-        guard let idle = self.settings.idleTimeout, let context = self.context else { return }
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let idleNanos = idle.nanoseconds
-        let next = max(self.lastActivity &+ idleNanos, NIODeadline.now().uptimeNanoseconds &+ 1_000_000)
-        self.idleTimer = context.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(next)) {
-            bound.value.idleCheck()
-        }
-    }
-
-    private func idleCheck() {
-        guard !self.closed, let idle = self.settings.idleTimeout else { return }
-        let now = NIODeadline.now().uptimeNanoseconds
-        if self.calls.isEmpty, now &- self.lastActivity >= idle.nanoseconds {
+        if case .close = outcome.close, let idle = self.settings.idleTimeout {
             self.logger.debug("closing idle connection", metadata: ["krpc.idle_timeout": "\(idle)"])
-            if self.accumulator.bufferedBytes > 0 {
-                self.sendGoaway(code: .protocolError, message: "incomplete frame, then nothing for \(idle)")
-            } else {
-                self.closed = true
-                self.context?.close(promise: nil)
-            }
-            return
         }
-        self.scheduleIdleCheck()
+        self.perform(outcome.timer)
+        self.perform(outcome.close)
     }
 }

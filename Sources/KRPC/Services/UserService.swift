@@ -1,5 +1,4 @@
 public import KRPCWire
-import Logging
 
 /// Names of the seed's example service (Protos/user.proto).
 public enum UserServiceRpc {
@@ -21,30 +20,6 @@ extension UserServiceRpcProvider {
 
     public var methods: [KRPCMethod] {
         [.unary(UserServiceRpc.login) { (request: LoginRequest, context) in try await self.login(request, context: context) }]
-    }
-}
-
-/// The demo `UserServiceRpc`: logs the call as the seed does and accepts every login.
-///
-/// Logs `doing local service: Login` at info, then `name: <name> pwd: <pwd>` at trace (the demo
-/// level); below trace the password is redacted.
-public struct UserService: UserServiceRpcProvider {
-    /// Creates the demo service.
-    public init() {}
-
-    public func login(_ request: LoginRequest, context: KRPCServerContext) async throws -> LoginResponse {
-        let logger = context.logger
-        logger.info("doing local service: Login")
-        if logger.logLevel <= .trace {
-            logger.trace("name: \(request.name) pwd: \(request.pwd)")
-        } else {
-            logger.debug("name: \(request.name) pwd: <redacted>")
-        }
-        var response = LoginResponse()
-        response.success = true
-        response.errcode = 0
-        response.errmsg = ""
-        return response
     }
 }
 

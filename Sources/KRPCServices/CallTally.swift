@@ -1,6 +1,6 @@
-import KRPC
-import KRPCPolicy
-import KRPCRedis
+package import KRPC
+package import KRPCPolicy
+package import KRPCRedis
 import Synchronization
 
 /// The server's ``CallCounterStore``: one relaxed atomic add per call, handed to the ``RedisCallCounter`` in
@@ -11,7 +11,7 @@ import Synchronization
 /// 100k calls/s on this 2-core machine). The server knows its methods up front and always counts under
 /// its own address, so here each method has its own pair of atomics, found by comparing the key with a
 /// handful of known ones (the same strings, so the comparison is a bit compare).
-final class CallTally: CallCounterStore {
+package final class CallTally: CallCounterStore {
     private final class Cell: Sendable {
         let key: ServiceKey
         let calls = Atomic<Int>(0)
@@ -24,17 +24,17 @@ final class CallTally: CallCounterStore {
 
     private let cells: [Cell]
     /// Where totals go, and where a key not known up front is counted directly.
-    let counter: RedisCallCounter
+    package let counter: RedisCallCounter
 
     /// - Parameters:
     ///   - keys: the methods the server serves (``KRPCServer/serviceKeys``).
     ///   - counter: where the totals go.
-    init(keys: [ServiceKey], counter: RedisCallCounter) {
+    package init(keys: [ServiceKey], counter: RedisCallCounter) {
         self.cells = keys.map(Cell.init(key:))
         self.counter = counter
     }
 
-    func recordCall(_ key: ServiceKey, node: NodeAddress, failed: Bool) {
+    package func recordCall(_ key: ServiceKey, node: NodeAddress, failed: Bool) {
         for cell in self.cells where cell.key == key {
             cell.calls.add(1, ordering: .relaxed)
             if failed { cell.errors.add(1, ordering: .relaxed) }
@@ -44,7 +44,7 @@ final class CallTally: CallCounterStore {
     }
 
     /// Moves the totals counted since the last call into the ``RedisCallCounter``, as counts of `node`.
-    func handOver(node: NodeAddress) {
+    package func handOver(node: NodeAddress) {
         for cell in self.cells {
             // Errors first: an error is counted after its call, so a hand-over never sees more errors than calls.
             let errors = cell.errors.exchange(0, ordering: .relaxed)

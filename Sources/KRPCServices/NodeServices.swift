@@ -1,7 +1,7 @@
-import KRPC
+package import KRPC
 import KRPCPolicy
-import KRPCRedis
-import Logging
+package import KRPCRedis
+package import Logging
 import ServiceLifecycle
 import Synchronization
 
@@ -20,10 +20,15 @@ import Synchronization
 /// Runs the ``KRPCServer``: binds, serves, and on shutdown stops accepting, drains (up to the grace
 /// period) and returns. Task cancellation (a second signal, a failed sibling) also starts the drain:
 /// the listener does not stop by itself when its task is cancelled.
-struct ListenerService: Service {
+package struct ListenerService: Service {
     let server: KRPCServer
 
-    func run() async throws {
+    /// Runs `server`.
+    package init(server: KRPCServer) {
+        self.server = server
+    }
+
+    package func run() async throws {
         try await withTaskCancellationOrGracefulShutdownHandler {
             try await self.server.run()
         } onCancelOrGracefulShutdown: {
@@ -35,7 +40,7 @@ struct ListenerService: Service {
 /// Once the listener is up: prints `listening on HOST:PORT` (stdout, flushed; scripts wait for it), then
 /// registers every method the server serves, retrying until ZooKeeper takes it. On shutdown it
 /// deregisters before anything else stops.
-struct RegistrationService: Service {
+package struct RegistrationService: Service {
     let server: KRPCServer
     let registry: RegistryHandle?
     let weight: Int
@@ -45,7 +50,24 @@ struct RegistrationService: Service {
     let startedAt: Int64
     let logger: Logger
 
-    func run() async throws {
+    /// Registers `server`'s methods in `registry` (none: only prints the address) under `weight`.
+    package init(
+        server: KRPCServer,
+        registry: RegistryHandle?,
+        weight: Int,
+        faultInjection: Bool,
+        startedAt: Int64,
+        logger: Logger
+    ) {
+        self.server = server
+        self.registry = registry
+        self.weight = weight
+        self.faultInjection = faultInjection
+        self.startedAt = startedAt
+        self.logger = logger
+    }
+
+    package func run() async throws {
         print("listening on \(try await self.server.listeningAddress())")
         fflush(stdout)
         let address = try await self.server.nodeAddress()  // --advertise-host, or the bound host
@@ -148,13 +170,21 @@ struct RegistrationService: Service {
 /// Every 100 ms hands the calls counted since the last time to the ``RedisCallCounter`` and flushes them
 /// (one pipelined round trip); at shutdown hands over the last ones and flushes what remains (the counter
 /// retries for up to 2 s, then logs what is lost).
-struct CallCounterService: Service {
+package struct CallCounterService: Service {
     let server: KRPCServer
     let tally: CallTally
     let logger: Logger
-    var interval: Duration = .milliseconds(100)
+    let interval: Duration
 
-    func run() async throws {
+    /// Flushes `tally`'s counts (under `server`'s address) every `interval`.
+    package init(server: KRPCServer, tally: CallTally, logger: Logger, interval: Duration = .milliseconds(100)) {
+        self.server = server
+        self.tally = tally
+        self.logger = logger
+        self.interval = interval
+    }
+
+    package func run() async throws {
         let counter = self.tally.counter
         let node = try await self.server.nodeAddress()  // the calls are counted under it
         let stop = StopFlag()
@@ -168,7 +198,7 @@ struct CallCounterService: Service {
                 }
                 self.tally.handOver(node: node)
                 do throws(RedisError) {
-                    try await counter.flush()
+                    try await counter.flushOrCheckMarker()
                 } catch {
                     // The client logs the connection going down once; counts stay in memory until it is back.
                     self.logger.debug(
@@ -189,6 +219,7 @@ struct CallCounterService: Service {
                 "krpc.flushed_calls": "\(statistics.flushedCalls)",
                 "krpc.flushed_errors": "\(statistics.flushedErrors)",
                 "krpc.lost_calls": "\(statistics.waitingCalls + statistics.droppedCalls)",
+                "krpc.restored_calls": "\(statistics.restoredCalls)",
             ]
         )
     }
@@ -208,12 +239,19 @@ struct CallCounterService: Service {
 }
 
 /// Logs the cluster-wide count now and then, as the seed does: `Current login request count: N`.
-struct CountLogService: Service {
+package struct CountLogService: Service {
     let counter: RedisCallCounter
     let keys: [ServiceKey]
     let interval: Duration
 
-    func run() async throws {
+    /// Logs the cluster-wide count of each of `keys` every `interval`.
+    package init(counter: RedisCallCounter, keys: [ServiceKey], interval: Duration) {
+        self.counter = counter
+        self.keys = keys
+        self.interval = interval
+    }
+
+    package func run() async throws {
         let counter = self.counter
         let keys = self.keys
         let interval = self.interval
@@ -225,14 +263,24 @@ struct CountLogService: Service {
 
 /// Once the listener is up (the key names the bound port): polls `krpc:fault:<host:port>` and hands the
 /// watcher to the server's fault source.
-struct FaultWatcherService: Service {
+package struct FaultWatcherService: Service {
     let server: KRPCServer
     let client: RedisClient
     let faults: DeferredFaultSource
     let honor: Bool
     let logger: Logger
 
-    func run() async throws {
+    /// Watches `server`'s fault key through `client` and hands the watcher to `faults`; `honor` says
+    /// whether faults apply (else they are only reported).
+    package init(server: KRPCServer, client: RedisClient, faults: DeferredFaultSource, honor: Bool, logger: Logger) {
+        self.server = server
+        self.client = client
+        self.faults = faults
+        self.honor = honor
+        self.logger = logger
+    }
+
+    package func run() async throws {
         let address = try await self.server.nodeAddress()
         let watcher = RedisFaultWatcher(client: self.client, node: address, honor: self.honor, logger: self.logger)
         self.faults.set(watcher)

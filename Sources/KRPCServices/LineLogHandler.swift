@@ -1,4 +1,5 @@
-import Logging
+import KRPC
+package import Logging
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -9,26 +10,34 @@ import Logging
 /// `2026-11-24T06:33:12.345+0000 info krpc-server: doing local service: Login krpc.method=UserServiceRpc.Login`
 ///
 /// Timestamp (local time, milliseconds), level, label, message, then the metadata as sorted
-/// `key=value` pairs. Newlines inside a message are escaped so an entry stays one line.
-struct LineLogHandler: LogHandler {
-    let label: String
-    let sink: LogSink
-    var logLevel: Logger.Level
-    var metadata: Logger.Metadata = [:]
-    var metadataProvider: Logger.MetadataProvider?
+/// `key=value` pairs. Newlines inside a message are escaped so an entry stays one line. Messages longer
+/// than ``maximumMessageLength`` and metadata values longer than ``maximumValueLength`` characters are
+/// cut (``LogText``): whatever a peer or a Redis key put in them, a line stays a line.
+package struct LineLogHandler: LogHandler {
+    /// The longest message kept, in characters.
+    package static let maximumMessageLength = 2048
+    /// The longest metadata value kept, in characters.
+    package static let maximumValueLength = 512
 
-    init(label: String, sink: LogSink, level: Logger.Level) {
+    package let label: String
+    let sink: LogSink
+    package var logLevel: Logger.Level
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
+
+    /// A handler writing entries of `level` and above to `sink`.
+    package init(label: String, sink: LogSink, level: Logger.Level) {
         self.label = label
         self.sink = sink
         self.logLevel = level
     }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { self.metadata[key] }
         set { self.metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = self.metadata
         if let provided = self.metadataProvider?.get() {
             merged.merge(provided) { _, new in new }
@@ -38,9 +47,9 @@ struct LineLogHandler: LogHandler {
         }
         var line = Self.timestamp()
         line += " \(event.level) \(self.label): "
-        line += Self.oneLine(event.message.description)
+        line += Self.oneLine(LogText.cut(event.message.description, limit: Self.maximumMessageLength))
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(Self.oneLine("\(value)"))"
+            line += " \(key)=\(Self.oneLine(LogText.cut("\(value)", limit: Self.maximumValueLength)))"
         }
         line += "\n"
         self.sink.write(line)
