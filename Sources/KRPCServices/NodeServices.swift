@@ -103,7 +103,9 @@ package struct RegistrationService: Service {
         in registry: RegistryHandle,
         logger: Logger
     ) async -> Bool {
-        var delay = Duration.milliseconds(500)
+        var backoff = Backoff(initial: .milliseconds(500), max: .seconds(10), multiplier: 2, jitter: 0).makeIterator()
+        var random = SystemRandomNumberGenerator()
+        var delay = backoff.next(using: &random)
         while !Task.isCancelled {
             do {
                 try await registry.registry.register(instance, under: keys)
@@ -125,7 +127,7 @@ package struct RegistrationService: Service {
                     ]
                 )
                 try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(10))
+                delay = backoff.next(using: &random)
             }
         }
         return false

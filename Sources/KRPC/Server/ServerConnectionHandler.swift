@@ -372,7 +372,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         case .goaway(let code, let message):
             self.logger.info(
                 "closing connection",
-                metadata: ["krpc.reason": "\(message)", "krpc.code": "\(code)", "krpc.calls": "\(self.state.callCount)"]
+                metadata: ["krpc.reason": "\(LogText.cut(message))", "krpc.code": "\(code)", "krpc.calls": "\(self.state.callCount)"]
             )
             self.out.writeKRPCFrame(
                 header: FrameHeader(kind: .goaway, status: code.rawValue, message: message),
