@@ -19,7 +19,9 @@ struct KRPCTopCommand: AsyncParsableCommand {
         discussion: """
             krpc-top runs the whole client stack in process (registry, balancer, per-node breakers and \
             probes, failover, hedging), calls the service at a rate you control, and shows the cluster \
-            as this client sees it. Keys: ↑/↓ or j/k select, e t d c set error / timeout / delay / clear \
+            as this client sees it. Without --service and --method it opens on the services view (every \
+            method of the registry): Enter calls the selected one and shows its nodes, Enter on a node shows \
+            its detail, Esc or ← goes back. Keys: ↑/↓ or j/k select, e t d c set error / timeout / delay / clear \
             on the selected node (needs servers started with --allow-fault-injection), +/- rate, space \
             pause, b balancer, s sort, / filter, T theme, ? help, q or Ctrl-C quit.
 
