@@ -1,4 +1,3 @@
-import Foundation
 public import KRPC
 public import KRPCPolicy
 public import KRPCRedis
