@@ -17,11 +17,15 @@ struct KRPCScenarioCommand: AsyncParsableCommand {
         discussion: """
             Scenarios: balance, error, error-and-timeout, recover. The nodes (in scenario order: faults go \
             to the first, and the second) default to every node registered, sorted by port.
+            `load` is no scenario: a headless client calling at --rate for --duration (the demo's second \
+            client host), rewriting --status-file every second.
+            The client publishes its view of each node to Redis (krpc:view:<host>:<pid>:<name>) unless \
+            --no-fleet-view.
             Exit status: 0 when the verdict is PASS, 1 when FAIL, 2 when the scenario could not run.
             """
     )
 
-    @Argument(help: "balance | error | error-and-timeout | recover")
+    @Argument(help: "balance | error | error-and-timeout | recover | load")
     var scenario: String
 
     @Option(help: "ZooKeeper connection string (host:port[,host:port…])")
@@ -42,7 +46,21 @@ struct KRPCScenarioCommand: AsyncParsableCommand {
     @Option(help: "Log file (default: none)")
     var logFile: String?
 
+    @Option(help: "load: how long to call, in seconds") var duration: Int = 60
+    @Option(help: "load: calls per second") var rate: Int = 20
+    @Option(help: "load: a JSON file rewritten every second with the calls and each node's state")
+    var statusFile: String?
+
+    @Option(help: "The name this client publishes its fleet view under") var clientName: String = "krpc-scenario"
+    @Option(help: "The host this client publishes its fleet view under (default: the host name)")
+    var clientHost: String?
+    @Flag(help: "Do not publish this client's view of the nodes to Redis") var noFleetView = false
+
     func validate() throws {
+        if self.scenario == "load" {
+            guard self.duration > 0, self.rate > 0 else { throw ValidationError("--duration and --rate take numbers > 0") }
+            return
+        }
         guard DemoScenario(rawValue: self.scenario) != nil else {
             throw ValidationError("unknown scenario '\(self.scenario)'; one of: \(DemoScenario.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -52,7 +70,7 @@ struct KRPCScenarioCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let scenario = DemoScenario(rawValue: self.scenario)!  // checked in validate()
+        let scenario = DemoScenario(rawValue: self.scenario)  // nil: load (checked in validate())
         var logger = Logger(label: "krpc-scenario", factory: { _ in SwiftLogNoOpLogHandler() })
         if let logFile, let handler = FileLogHandler(path: logFile) {
             logger = Logger(label: "krpc-scenario", factory: { _ in handler })
@@ -74,6 +92,29 @@ struct KRPCScenarioCommand: AsyncParsableCommand {
             let channel = KRPCChannel(key: key, registry: registry, configuration: configuration)
             let running = Task { await channel.run() }
             defer { running.cancel() }
+            // The fleet view goes through a client of its own: a slow Redis must not delay the scenario's reads.
+            let viewClient = try RedisClient(configuration: RedisConfiguration(address: self.redis), logger: logger)
+            let publisher = FleetViewPublisher(
+                client: viewClient,
+                clientID: .current(name: self.clientName, host: self.clientHost),
+                channels: [channel],
+                logger: logger
+            )
+            let publishing = Task { if !self.noFleetView { await publisher.run() } }
+            defer { publishing.cancel() }
+
+            guard let scenario else {
+                try await self.waitForNodes(channel, minimum: 1)
+                await LoadRun(
+                    channel: channel, rate: self.rate, duration: .seconds(self.duration), statusFile: self.statusFile,
+                    logger: logger
+                ).run()
+                publishing.cancel()
+                await publishing.value
+                await viewClient.shutdown()
+                await redisClient.shutdown()
+                return
+            }
 
             let wanted = self.nodes.map { $0.split(separator: ",").compactMap { NodeAddress(parsing: $0) } }
             let deadline = ContinuousClock.now + .seconds(15)
@@ -92,6 +133,9 @@ struct KRPCScenarioCommand: AsyncParsableCommand {
             let observation = try await runner.run(scenario)
             let verdict = ScenarioVerdict.judge(scenario, observation)
             print(ScenarioReport.render(scenario, observation, verdict))
+            publishing.cancel()
+            await publishing.value
+            await viewClient.shutdown()
             await redisClient.shutdown()
             if !verdict.passed { throw ExitCode(1) }
         } catch let error as ExitCode {
@@ -99,6 +143,19 @@ struct KRPCScenarioCommand: AsyncParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("krpc-scenario: \(error)\n".utf8))
             throw ExitCode(2)
+        }
+    }
+}
+
+extension KRPCScenarioCommand {
+    /// Waits up to 15 s until the channel knows `minimum` nodes.
+    func waitForNodes(_ channel: KRPCChannel, minimum: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(15)
+        while channel.snapshot().nodes.count < minimum {
+            guard ContinuousClock.now < deadline else {
+                throw ScenarioError("no node registered under /\(self.service)/\(self.method) in ZooKeeper \(self.zk)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 }

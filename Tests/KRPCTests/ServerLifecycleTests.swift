@@ -3,6 +3,7 @@ import KRPC
 import KRPCPolicy
 import KRPCWire
 import NIOCore
+import Synchronization
 import Testing
 
 @Suite("Server: cancellation of run() and connections freed after close")
@@ -65,6 +66,45 @@ struct ServerLifecycleTests {
         try await withTimeout(Timeouts.generous, "run() returns") { try await running.value }
     }
 
+    @Test("run() returns only after its calls' handler tasks ended, even one that ignores cancellation")
+    func runOutlivesNoHandlerTask() async throws {
+        let probe = Probe()
+        let server = KRPCServer(
+            configuration: .init(gracePeriod: .milliseconds(1500)),
+            services: [TestService(probe: probe)]
+        )
+        let returned = Flag()
+        let running = Task {
+            try await server.run()
+            returned.set()
+        }
+        let address = try await server.listeningAddress()
+        try await withConnection(to: address) { connection in
+            // Test.Gate waits for the gate without looking at cancellation.
+            let stubborn = Task {
+                try await connection.call(
+                    service: "Test",
+                    method: "Gate",
+                    request: Requests.echo("x"),
+                    responseType: EchoResponse.self,
+                    deadline: .seconds(60)
+                )
+            }
+            try await waitUntil("the call is in flight") { probe.started == 1 }
+            running.cancel()
+            // The grace period ends and the connection is closed under the call.
+            await expectKRPCError(.unavailable) { try await stubborn.value }
+        }
+        // Its handler task still runs: run() has not returned, and the handler is still alive.
+        await #expect(throws: TimeoutError.self) {
+            try await waitUntil("run() returns", limit: .milliseconds(300)) { returned.isSet }
+        }
+        #expect(server.liveConnectionHandlers == 1)
+        probe.openGate()
+        try await withTimeout(Timeouts.generous, "run() returns once the handler ended") { try await running.value }
+        #expect(server.liveConnectionHandlers == 0)
+    }
+
     @Test("the handlers of closed connections are freed: 300 connect-and-close leave none in memory")
     func handlersFreedAfterClose() async throws {
         try await withServer { server, address in
@@ -83,4 +123,12 @@ struct ServerLifecycleTests {
             }
         }
     }
+}
+
+/// A one-way flag shared with a task (a class: a local `Mutex` captured by a closure crashes the
+/// Swift 6.3.1 compiler).
+private final class Flag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { self.value.withLock { $0 } }
+    func set() { self.value.withLock { $0 = true } }
 }

@@ -3,6 +3,7 @@
 #   $KRPC_DEMO_DIR (default /tmp/krpc-demo-$UID)/
 #     zookeeper/{zoo.cfg,data/,zookeeper.log,zookeeper.pid}   redis/{redis.log,redis.pid}
 #     nodes/<port>.{pid,log}                                  ports   (the node ports of this cluster)
+#     hosts/{made,hosts,partitions}   (hosts mode only: lib/hosts.sh)     clients/<host>.{pid,log,status}
 # Settings (environment): KRPC_DEMO_ZK_PORT (2181), KRPC_DEMO_REDIS_PORT (6379), KRPC_DEMO_HOST (127.0.0.1),
 #   KRPC_BIN (folder with krpc-server and krpc-top; default .build/release of the repo).
 
@@ -21,6 +22,18 @@ METHOD=Login
 
 say() { echo "demo: $*" >&2; }
 die() { echo "demo: $*" >&2; exit 1; }
+
+# shellcheck source=hosts.sh
+source "$DEMO_HERE/lib/hosts.sh"
+
+# infra_addr: where ZooKeeper and Redis listen: 127.0.0.1, or the infra host's address in hosts mode.
+infra_addr() { if hosts_mode; then host_addr infra; else echo 127.0.0.1; fi; }
+
+# in_infra CMD…: runs CMD where ZooKeeper and Redis are reachable (the infra host in hosts mode).
+in_infra() { if hosts_mode; then in_host infra "$@"; else "$@"; fi; }
+
+# node_addr PORT: the address of the node on PORT: $HOST, or its own host's address in hosts mode.
+node_addr() { if hosts_mode; then host_addr "n$1"; else echo "$HOST"; fi; }
 
 # build_with_progress LOG COMMAND…: runs a `swift build`, its whole output in LOG, showing its progress on
 # stderr: on a terminal one line that follows SwiftPM's `[n/m] Compiling …` lines, elsewhere a line every 10 %;
@@ -77,7 +90,7 @@ normalize_node() {
   case "$1" in
     *:*) echo "$1" ;;
     ''|*[!0-9]*) die "not a port or host:port: '$1'" ;;
-    *) echo "$HOST:$1" ;;
+    *) echo "$(node_addr "$1"):$1" ;;
   esac
 }
 
@@ -86,11 +99,11 @@ normalize_node() {
 registered_nodes() {
   local out="" i
   for i in 1 2 3; do
-    out="$(echo dump | nc -w 1 127.0.0.1 "$ZK_PORT" 2>/dev/null)"
+    out="$(echo dump | in_infra nc -w 1 "$(infra_addr)" "$ZK_PORT" 2>/dev/null)"
     [[ "$out" == *"ephemeral nodes dump"* ]] && break
     sleep 0.1
   done
   sed -n "s#^[[:space:]]*/$SERVICE/$METHOD/##p" <<< "$out" | sort -u
 }
 
-redis_cli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+redis_cli() { in_infra redis-cli -h "$(infra_addr)" -p "$REDIS_PORT" "$@"; }

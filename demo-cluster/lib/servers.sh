@@ -15,13 +15,14 @@ port_in_use() { nc -z -w 1 127.0.0.1 "$1" >/dev/null 2>&1; }
 # zk_classpath: the ZooKeeper server jar (its manifest pulls in the dependencies).
 zk_classpath() { echo /usr/share/java/zookeeper.jar; }
 
-# start_zookeeper DIR PORT: starts a standalone ZooKeeper with its data and log in DIR.
-# Sets ZK_PID. Waits (up to 30 s) until it is serving: `srvr`, not `ruok` (ruok answers before it serves).
+# start_zookeeper DIR PORT [ADDRESS]: starts a standalone ZooKeeper with its data and log in DIR, listening
+# on ADDRESS (default 127.0.0.1). Sets ZK_PID. Waits (up to 30 s) until it is serving: `srvr`, not `ruok`
+# (ruok answers before it serves).
 start_zookeeper() {
-  local dir="$1" port="$2"
+  local dir="$1" port="$2" address="${3:-127.0.0.1}"
   mkdir -p "$dir/data"
   # tickTime=500: sessions may be as short as 1 s, so tests see ephemeral nodes expire quickly.
-  printf '%s\n' tickTime=500 "dataDir=$dir/data" "clientPort=$port" clientPortAddress=127.0.0.1 \
+  printf '%s\n' tickTime=500 "dataDir=$dir/data" "clientPort=$port" "clientPortAddress=$address" \
     admin.enableServer=false '4lw.commands.whitelist=*' maxClientCnxns=0 > "$dir/zoo.cfg"
   java -Xmx256m -XX:+UseSerialGC -cp "$(zk_classpath)" \
     org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zoo.cfg" > "$dir/zookeeper.log" 2>&1 < /dev/null &
@@ -29,33 +30,38 @@ start_zookeeper() {
   echo "$ZK_PID" > "$dir/zookeeper.pid"
   local i
   for i in $(seq 1 300); do
-    if echo srvr | nc -w 1 127.0.0.1 "$port" 2>/dev/null | grep -q '^Zookeeper version'; then return 0; fi
+    if echo srvr | nc -w 1 "$address" "$port" 2>/dev/null | grep -q '^Zookeeper version'; then return 0; fi
     if ! kill -0 "$ZK_PID" 2>/dev/null; then
       echo "ZooKeeper exited during start-up; log: $dir/zookeeper.log" >&2; tail -5 "$dir/zookeeper.log" >&2; return 1
     fi
     sleep 0.1
   done
-  echo "ZooKeeper on 127.0.0.1:$port not serving after 30 s; log: $dir/zookeeper.log" >&2
+  echo "ZooKeeper on $address:$port not serving after 30 s; log: $dir/zookeeper.log" >&2
   return 1
 }
 
-# start_redis DIR PORT: starts redis-server without persistence, logging to DIR. Sets REDIS_PID.
+# start_redis DIR PORT [ADDRESS]: starts redis-server without persistence, listening on ADDRESS (default
+# 127.0.0.1; another address turns protected mode off: the demo's hosts mode, inside its own namespaces),
+# logging to DIR. Sets REDIS_PID.
 start_redis() {
-  local dir="$1" port="$2"
+  local dir="$1" port="$2" address="${3:-127.0.0.1}"
   mkdir -p "$dir"
-  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+  local protected=yes
+  [[ "$address" == 127.0.0.1 ]] || protected=no
+  redis-server --port "$port" --bind "$address" --protected-mode "$protected" --save '' --appendonly no \
+    --daemonize no \
     --dir "$dir" --logfile "$dir/redis.log" < /dev/null > /dev/null 2>&1 &
   REDIS_PID=$!
   echo "$REDIS_PID" > "$dir/redis.pid"
   local i
   for i in $(seq 1 300); do
-    if [[ "$(redis-cli -p "$port" ping 2>/dev/null)" == PONG ]]; then return 0; fi
+    if [[ "$(redis-cli -h "$address" -p "$port" ping 2>/dev/null)" == PONG ]]; then return 0; fi
     if ! kill -0 "$REDIS_PID" 2>/dev/null; then
       echo "redis-server exited during start-up; log: $dir/redis.log" >&2; tail -5 "$dir/redis.log" >&2; return 1
     fi
     sleep 0.05
   done
-  echo "redis on 127.0.0.1:$port not answering PING after 15 s; log: $dir/redis.log" >&2
+  echo "redis on $address:$port not answering PING after 15 s; log: $dir/redis.log" >&2
   return 1
 }
 

@@ -283,17 +283,32 @@ public final class KRPCServer: Sendable {
     /// Drains every connection within the grace period and waits until all are closed. It waits on
     /// event-loop futures and an event-loop timer: it must keep its grace period when the task
     /// running the server was cancelled (a `Task.sleep` would end at once).
+    ///
+    /// Then it waits until every connection handler is freed, which is when the last handler task
+    /// of its calls has ended (a task holds its handler to answer; closing a connection cancels its
+    /// tasks): no task the server started outlives ``run()``. Handler code that ignores cancellation
+    /// gets one more grace period, then ``run()`` returns anyway and says so in the log.
     private func drain() async {
         let channels = self.state.withLock { Array($0.connections.values) }
-        guard let first = channels.first else { return }
-        self.configuration.logger.info("draining", metadata: ["krpc.connections": "\(channels.count)"])
-        let allClosed = Self.drain(
-            channels,
-            gracePeriod: self.configuration.gracePeriod,
-            timerLoop: first.eventLoop,
-            logger: self.configuration.logger
-        )
-        try? await allClosed.get()
+        let group = self.configuration.eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
+        let timerLoop = channels.first?.eventLoop ?? group.next()
+        if !channels.isEmpty {
+            self.configuration.logger.info("draining", metadata: ["krpc.connections": "\(channels.count)"])
+            let allClosed = Self.drain(
+                channels,
+                gracePeriod: self.configuration.gracePeriod,
+                timerLoop: timerLoop,
+                logger: self.configuration.logger
+            )
+            try? await allClosed.get()
+        }
+        let bound = max(self.configuration.gracePeriod, .seconds(1))
+        if await !self.liveHandlers.waitUntilZero(timeout: bound, on: timerLoop) {
+            self.configuration.logger.warning(
+                "handler code still running after the connections closed; it ignores cancellation",
+                metadata: ["krpc.connections": "\(self.liveHandlers.count)"]
+            )
+        }
     }
 
     /// Asks every connection in `channels` to drain (each closes once its calls are answered), and
