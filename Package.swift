@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "krpc-top", targets: ["krpc-top"]),
         .executable(name: "krpc-bench", targets: ["krpc-bench"]),
         .executable(name: "krpc-scenario", targets: ["krpc-scenario"]),
+        .executable(name: "protoc-gen-krpc", targets: ["protoc-gen-krpc"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -193,6 +194,28 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Code generation: protoc-gen-krpc (service stubs) and the worked example it serves
+        .target(
+            name: "KRPCCodegen",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "SwiftProtobufPluginLibrary", package: "swift-protobuf"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "protoc-gen-krpc",
+            dependencies: ["KRPCCodegen"],
+            exclude: ["check-generated.sh", "generate.sh"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "krpc-example-greeter",
+            dependencies: ["KRPC", "KRPCZooKeeper", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Protos"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Tests
         // Helpers shared by the integration tests: server addresses from the environment,
         // child processes with a clean signal mask, tmux. No Testing import (a plain library).
@@ -252,6 +275,15 @@ let package = Package(
         .testTarget(
             name: "KRPCTopTerminalTests",
             dependencies: ["KRPCTopTerminal", "KRPCTopCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KRPCCodegenTests",
+            dependencies: [
+                "KRPC", "KRPCPolicy", "KRPCTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Protos"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,26 +1,15 @@
 public import KRPCWire
 
-/// Names of the benchmark service (Protos/echo.proto).
-public enum Echo {
-    /// `Echo`.
-    public static let name = "Echo"
-    /// `Echo(EchoRequest) returns (EchoResponse)`.
-    public static let echo = "Echo"
+extension Echo {
+    /// `Echo(EchoRequest) returns (EchoResponse)`: the method name.
+    public static let echo = Echo.Method.Echo.descriptor.method
 }
 
-/// The server side of `Echo`.
-public protocol EchoProvider: KRPCService {
-    /// Handles `Echo.Echo`.
-    func echo(_ request: EchoRequest, context: KRPCServerContext) async throws -> EchoResponse
-}
+/// The server side of `Echo` (generated: `Echo.ServiceProtocol`).
+public typealias EchoProvider = Echo.ServiceProtocol
 
-extension EchoProvider {
-    public var serviceName: String { Echo.name }
-
-    public var methods: [KRPCMethod] {
-        [.unary(Echo.echo) { (request: EchoRequest, context) in try await self.echo(request, context: context) }]
-    }
-}
+/// Typed client of `Echo` (generated: `Echo.Client`).
+public typealias EchoClient<Caller: KRPCCaller> = Echo.Client<Caller>
 
 /// `Echo` that answers the same bytes.
 ///
@@ -46,27 +35,11 @@ public struct EchoService: EchoProvider {
     }
 }
 
-/// Typed client of `Echo` over any ``KRPCCaller``.
-public struct EchoClient<Caller: KRPCCaller>: Sendable {
-    /// Where calls go.
-    public let caller: Caller
-
-    /// Creates a client.
-    @inlinable
-    public init(_ caller: Caller) {
-        self.caller = caller
-    }
-
-    /// Calls `Echo.Echo`.
+extension Echo.Client {
+    /// Calls `Echo.Echo` with a deadline.
     /// - Throws: ``KRPCError``.
     @inlinable
-    public func echo(_ request: EchoRequest, deadline: Duration? = nil) async throws(KRPCError) -> EchoResponse {
-        try await self.caller.call(
-            service: Echo.name,
-            method: Echo.echo,
-            request: request,
-            responseType: EchoResponse.self,
-            deadline: deadline
-        )
+    public func echo(_ request: EchoRequest, deadline: Duration?) async throws(KRPCError) -> EchoResponse {
+        try await self.echo(request, options: KRPCCallOptions(deadline: deadline))
     }
 }

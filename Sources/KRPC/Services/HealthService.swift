@@ -1,19 +1,11 @@
 public import KRPCWire
 import Synchronization
 
-/// The server side of `Health` (Protos/health.proto).
-public protocol HealthProvider: KRPCService {
-    /// Handles `Health.Check`.
-    func check(_ request: HealthCheckRequest, context: KRPCServerContext) async throws -> HealthCheckResponse
-}
+/// The server side of `Health` (generated: `Health.ServiceProtocol`).
+public typealias HealthProvider = Health.ServiceProtocol
 
-extension HealthProvider {
-    public var serviceName: String { HealthService.name }
-
-    public var methods: [KRPCMethod] {
-        [.unary(HealthService.check) { (request: HealthCheckRequest, context) in try await self.check(request, context: context) }]
-    }
-}
+/// Typed client of `Health` (generated: `Health.Client`).
+public typealias HealthClient<Caller: KRPCCaller> = Health.Client<Caller>
 
 /// The `Health` every ``KRPCServer`` serves unless given another.
 ///
@@ -25,9 +17,9 @@ extension HealthProvider {
 /// Injected faults apply to it like to every method, so probes see them.
 public struct HealthService: HealthProvider {
     /// `Health`.
-    public static let name = "Health"
+    public static let name = Health.name
     /// `Check(HealthCheckRequest) returns (HealthCheckResponse)`.
-    public static let check = "Check"
+    public static let check = Health.Method.Check.descriptor.method
     /// The longest service name quoted back in the error.
     static let maximumQuotedName = 200
 
@@ -60,30 +52,19 @@ final class ServedServices: Sendable {
     let names = Mutex<Set<String>>([])
 }
 
-/// Typed client of `Health` over any ``KRPCCaller``.
-public struct HealthClient<Caller: KRPCCaller>: Sendable {
-    /// Where calls go.
-    public let caller: Caller
-
-    /// Creates a client.
-    @inlinable
-    public init(_ caller: Caller) {
-        self.caller = caller
-    }
-
-    /// Calls `Health.Check`.
+extension Health.Client {
+    /// Calls `Health.Check` about the server as a whole.
+    /// - Parameter deadline: how long to wait; `nil` = the caller's default.
     /// - Throws: ``KRPCError``.
     @inlinable
-    public func check(
-        _ request: HealthCheckRequest = HealthCheckRequest(),
-        deadline: Duration? = nil
-    ) async throws(KRPCError) -> HealthCheckResponse {
-        try await self.caller.call(
-            service: HealthService.name,
-            method: HealthService.check,
-            request: request,
-            responseType: HealthCheckResponse.self,
-            deadline: deadline
-        )
+    public func check(deadline: Duration? = nil) async throws(KRPCError) -> HealthCheckResponse {
+        try await self.check(HealthCheckRequest(), options: KRPCCallOptions(deadline: deadline))
+    }
+
+    /// Calls `Health.Check` with `request` and a deadline.
+    /// - Throws: ``KRPCError``.
+    @inlinable
+    public func check(_ request: HealthCheckRequest, deadline: Duration?) async throws(KRPCError) -> HealthCheckResponse {
+        try await self.check(request, options: KRPCCallOptions(deadline: deadline))
     }
 }

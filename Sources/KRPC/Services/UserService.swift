@@ -1,56 +1,28 @@
 public import KRPCWire
 
-/// Names of the seed's example service (Protos/user.proto).
-public enum UserServiceRpc {
-    /// `UserServiceRpc`.
-    public static let name = "UserServiceRpc"
-    /// `Login(LoginRequest) returns (LoginResponse)`.
-    public static let login = "Login"
+extension UserServiceRpc {
+    /// `Login(LoginRequest) returns (LoginResponse)`: the method name.
+    public static let login = UserServiceRpc.Method.Login.descriptor.method
 }
 
-/// The server side of `UserServiceRpc`: implement ``login(_:context:)`` and register the value
-/// with a ``KRPCServer``.
-public protocol UserServiceRpcProvider: KRPCService {
-    /// Handles `UserServiceRpc.Login`.
-    func login(_ request: LoginRequest, context: KRPCServerContext) async throws -> LoginResponse
-}
+/// The server side of `UserServiceRpc` (generated: `UserServiceRpc.ServiceProtocol`): implement
+/// `login(_:context:)` and register the value with a ``KRPCServer``.
+public typealias UserServiceRpcProvider = UserServiceRpc.ServiceProtocol
 
-extension UserServiceRpcProvider {
-    public var serviceName: String { UserServiceRpc.name }
-
-    public var methods: [KRPCMethod] {
-        [.unary(UserServiceRpc.login) { (request: LoginRequest, context) in try await self.login(request, context: context) }]
-    }
-}
-
-/// Typed client of `UserServiceRpc` over any ``KRPCCaller`` (a ``NodeConnection``, say).
+/// Typed client of `UserServiceRpc` (generated: `UserServiceRpc.Client`) over any ``KRPCCaller``.
 ///
 /// ```swift
 /// let users = UserServiceClient(connection)
 /// let response = try await users.login(name: "zhangsan", pwd: "123456")
 /// ```
-public struct UserServiceClient<Caller: KRPCCaller>: Sendable {
-    /// Where calls go.
-    public let caller: Caller
+public typealias UserServiceClient<Caller: KRPCCaller> = UserServiceRpc.Client<Caller>
 
-    /// Creates a client.
-    @inlinable
-    public init(_ caller: Caller) {
-        self.caller = caller
-    }
-
-    /// Calls `UserServiceRpc.Login`.
-    /// - Parameter deadline: how long to wait; `nil` = the caller's default (5 s for a connection).
+extension UserServiceRpc.Client {
+    /// Calls `UserServiceRpc.Login` with a deadline (`nil`: the caller's default, 5 s for a connection).
     /// - Throws: ``KRPCError``.
     @inlinable
-    public func login(_ request: LoginRequest, deadline: Duration? = nil) async throws(KRPCError) -> LoginResponse {
-        try await self.caller.call(
-            service: UserServiceRpc.name,
-            method: UserServiceRpc.login,
-            request: request,
-            responseType: LoginResponse.self,
-            deadline: deadline
-        )
+    public func login(_ request: LoginRequest, deadline: Duration?) async throws(KRPCError) -> LoginResponse {
+        try await self.login(request, options: KRPCCallOptions(deadline: deadline))
     }
 
     /// Calls `UserServiceRpc.Login` with `name` and `pwd`.
@@ -59,6 +31,6 @@ public struct UserServiceClient<Caller: KRPCCaller>: Sendable {
         var request = LoginRequest()
         request.name = name
         request.pwd = pwd
-        return try await self.login(request, deadline: deadline)
+        return try await self.login(request, options: KRPCCallOptions(deadline: deadline))
     }
 }
