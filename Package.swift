@@ -165,6 +165,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The services view's frame time on a large registry (README: Performance); no terminal, no I/O.
+        .executableTarget(
+            name: "krpc-top-render-bench",
+            dependencies: ["KRPCTopCore"],
+            swiftSettings: strictSettings
+        ),
+
         // libFuzzer target for the frame decoder: a stub in a normal build; fuzz.sh beside it
         // builds the real one (-DKRPC_FUZZING, ASan, coverage) in .build-fuzz.
         .executableTarget(
@@ -261,7 +268,7 @@ let package = Package(
         .testTarget(name: "KRPCTopCoreTests", dependencies: ["KRPCTopCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "KRPCTopCollectTests",
-            dependencies: ["KRPCTopCollect", "KRPCTopCore", "KRPC", "KRPCPolicy", "KRPCRedis"],
+            dependencies: ["KRPCTopCollect", "KRPCTopCore", "KRPC", "KRPCPolicy", "KRPCZooKeeper", "KRPCRedis"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "KRPCDemoTests", dependencies: ["KRPCDemo", "KRPC", "KRPCPolicy"], swiftSettings: strictSettings),

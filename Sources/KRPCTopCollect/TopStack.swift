@@ -31,10 +31,20 @@ public struct TopStack: Sendable {
     /// One thread for the whole call path: the load generator's tasks, the channel's attempts and
     /// timers, and every node connection. A call then wakes no other thread.
     public let callLoopGroup: MultiThreadedEventLoopGroup
+    /// Whether ``run(deliver:_:)`` closes the registry when it ends (it made it).
+    public let ownsRegistry: Bool
 
     /// Builds the stack; nothing runs until ``run(deliver:_:)``.
     /// - Throws: ``TopError`` for a bad configuration (an address, a balancer, the registry).
     public init(settings: TopSettings, logger: Logger) throws(TopError) {
+        try self.init(settings: settings, sharedRegistry: nil, logger: logger)
+    }
+
+    /// Builds the stack over a registry it does not own (krpc-top's session shares one ZooKeeper session between
+    /// the services view and the stack of each method it calls): ``run(deliver:_:)`` then leaves it open.
+    /// - Throws: ``TopError`` for a bad configuration (an address, a balancer, the registry).
+    public init(settings: TopSettings, sharedRegistry: RegistryHandle?, logger: Logger) throws(TopError) {
+        self.ownsRegistry = sharedRegistry == nil
         let key = ServiceKey(service: settings.service, method: settings.method)
         self.key = key
         self.logger = logger
@@ -82,7 +92,11 @@ public struct TopStack: Sendable {
         }
         // The registry (a ZooKeeper session and its threads) is made after every check that can fail without
         // it: nothing closes it when init throws. A RedisClient dropped here stops its own thread.
-        self.registry = try RegistryHandle.make(settings.registry, logger: logger)
+        if let sharedRegistry {
+            self.registry = sharedRegistry
+        } else {
+            self.registry = try RegistryHandle.make(settings.registry, logger: logger)
+        }
 
         // Created once nothing below can throw: a thrown error would leave its thread running.
         let callLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -160,7 +174,7 @@ public struct TopStack: Sendable {
     ///   - deliver: Receives each snapshot the collector builds.
     ///   - body: What to do while the stack runs (the UI, or waiting `--duration`).
     public func run<T: Sendable>(
-        deliver: @escaping @Sendable (DashboardSnapshot) -> Void,
+        deliver: (@Sendable (DashboardSnapshot) -> Void)?,
         _ body: () async -> T
     ) async -> T {
         let channel = self.channel
@@ -169,7 +183,8 @@ public struct TopStack: Sendable {
         let collector = self.collector
         let interval = self.refreshInterval
         let registry = self.registry
-        let registryTask = Task { await registry.run() }
+        // A shared registry is run (and closed) by its owner.
+        let registryTask = self.ownsRegistry ? Task { await registry.run() } : nil
         let channelTask = Task { await channel.run() }
         // Pinned to the call loop: the generator's ticks and its call tasks (children, which inherit the
         // preference) run on the thread of the connections.
@@ -179,7 +194,11 @@ public struct TopStack: Sendable {
         let fleet = self.fleet
         let publisherTask = Task { await publisher?.run() }
         let fleetTask = Task { await fleet?.run() }
-        let collectorTask = Task { await collector.run(interval: interval, deliver: deliver) }
+        // Without `deliver` the caller builds snapshots itself (``SnapshotCollector/makeSnapshot()``).
+        let collectorTask = Task {
+            guard let deliver else { return }
+            await collector.run(interval: interval, deliver: deliver)
+        }
         let result = await body()
 
         self.logger.info("shutting down")
@@ -197,8 +216,10 @@ public struct TopStack: Sendable {
         await channelTask.value
         await self.redis?.shutdown()
         await self.fleetRedis?.shutdown()
-        await self.registry.close()  // ends registry.run()
-        await registryTask.value
+        if self.ownsRegistry {
+            await self.registry.close()  // ends registry.run()
+        }
+        await registryTask?.value
         try? await self.callLoopGroup.shutdownGracefully()
         self.logger.info("stopped")
         return result

@@ -37,6 +37,8 @@ struct DashboardUI: Sendable {
         var themesDirectory: String?
         var ascii: Bool
         var environment: [String: String]
+        /// The screen at start: the services view, or a method's nodes (`--service`/`--method`).
+        var screen: ViewState.Screen
     }
 
     /// The longest the UI sleeps without input or mail (status messages expire, resizes are noticed).
@@ -44,9 +46,8 @@ struct DashboardUI: Sendable {
 
     let settings: Settings
     let mailbox: UIMailbox
-    let channel: KRPCChannel
-    let load: LoadGenerator
-    let injector: FaultInjector?
+    /// The collection side: the current method's stack (load, channel), the fault injector, the detail reader.
+    let session: TopSession
     let logger: Logger
 
     /// Runs on the calling thread until quit; the terminal is restored when it returns.
@@ -69,7 +70,7 @@ struct DashboardUI: Sendable {
         let options = RenderOptions(ascii: self.settings.ascii)
         var view = ViewState(
             configuration: self.settings.view, size: Self.size(of: screen),
-            themeName: self.settings.themeName)
+            themeName: self.settings.themeName, screen: self.settings.screen)
         self.logger.info(
             "dashboard up",
             metadata: [
@@ -164,18 +165,22 @@ struct DashboardUI: Sendable {
         case .quit, .setTheme:
             break  // handled by the loop
         case .setRate(let rate):
-            self.load.setRate(rate)
+            self.session.current?.load.setRate(rate)
         case .setPaused(let paused):
-            self.load.setPaused(paused)
+            self.session.current?.load.setPaused(paused)
+        case .openMethod(let service, let method):
+            self.session.select(ServiceKey(service: service, method: method))
+        case .watchDetail(let address):
+            self.session.watchDetail(address)
         case .setBalancer(let name):
             guard let kind = BalancerKind(name: name) else {
                 self.mailbox.post(.error, "unknown balancer '\(name)'")
                 return
             }
-            self.channel.setBalancer(kind)
+            self.session.current?.channel.setBalancer(kind)
             self.logger.info("balancer changed", metadata: ["top.balancer": "\(kind)"])
         case .setFault(let node, let value, let ttl):
-            guard let injector = self.injector else {
+            guard let injector = self.session.injector else {
                 self.mailbox.post(.warning, "fault keys need Redis: krpc-top runs without --redis")
                 return
             }
@@ -190,7 +195,7 @@ struct DashboardUI: Sendable {
                 }
             }
         case .clearFault(let node):
-            guard let injector = self.injector else {
+            guard let injector = self.session.injector else {
                 self.mailbox.post(.warning, "fault keys need Redis: krpc-top runs without --redis")
                 return
             }

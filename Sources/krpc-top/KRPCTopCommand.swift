@@ -19,7 +19,9 @@ struct KRPCTopCommand: AsyncParsableCommand {
         discussion: """
             krpc-top runs the whole client stack in process (registry, balancer, per-node breakers and \
             probes, failover, hedging), calls the service at a rate you control, and shows the cluster \
-            as this client sees it. Keys: ↑/↓ or j/k select, e t d c set error / timeout / delay / clear \
+            as this client sees it. Without --service and --method it opens on the services view (every \
+            method of the registry): Enter calls the selected one and shows its nodes, Enter on a node shows \
+            its detail, Esc or ← goes back. Keys: ↑/↓ or j/k select, e t d c set error / timeout / delay / clear \
             on the selected node (needs servers started with --allow-fault-injection), +/- rate, space \
             pause, b balancer, s sort, / filter, T theme, ? help, q or Ctrl-C quit.
 
@@ -52,11 +54,15 @@ struct KRPCTopCommand: AsyncParsableCommand {
     @Flag(help: "Run without Redis (no cluster-wide counts, no fault keys).")
     var noRedis = false
 
-    @Option(help: "The service to call.")
-    var service: String = UserServiceRpc.name
+    @Option(
+        help: ArgumentHelp(
+            "The service to call. Without --service and --method the dashboard opens on the services view "
+                + "(every method of the registry); --once calls \(UserServiceRpc.name).\(UserServiceRpc.login).",
+            valueName: "name"))
+    var service: String?
 
-    @Option(help: "The method to call.")
-    var method: String = UserServiceRpc.login
+    @Option(help: ArgumentHelp("The method to call (see --service).", valueName: "name"))
+    var method: String?
 
     @Option(help: "Target call rate, calls per second (0 sends nothing until you press +).")
     var rate: Double = 50
@@ -137,8 +143,8 @@ struct KRPCTopCommand: AsyncParsableCommand {
         o.nodes = self.nodes
         o.redis = self.redis
         o.noRedis = self.noRedis
-        o.service = self.service
-        o.method = self.method
+        o.service = self.service ?? UserServiceRpc.name
+        o.method = self.method ?? UserServiceRpc.login
         o.rate = self.rate
         o.balancer = self.balancer
         o.logLevel = self.logLevel
@@ -179,13 +185,18 @@ struct KRPCTopCommand: AsyncParsableCommand {
                 "top.pid": "\(getpid())", "top.key": "\(settings.service).\(settings.method)",
                 "top.rate": "\(settings.rate)", "top.mode": "\(self.once ? "once" : "dashboard")",
             ])
-        let stack = try TopStack(settings: settings, logger: logger)
+        // The services view first, unless a method was named (or --once, which reports on one method).
+        let servicesFirst = !self.once && self.service == nil && self.method == nil
+        let session = try TopSession(
+            settings: settings,
+            initialKey: servicesFirst ? nil : ServiceKey(service: settings.service, method: settings.method),
+            logger: logger)
         if self.once {
-            try await self.runOnce(stack, settings: settings, started: started, logger: logger)
+            try await self.runOnce(session, settings: settings, started: started, logger: logger)
         } else {
             try await self.runDashboard(
-                stack, settings: settings, environment: environment, logFile: logFile,
-                logger: logger)
+                session, servicesFirst: servicesFirst, settings: settings, environment: environment,
+                logFile: logFile, logger: logger)
         }
     }
 
@@ -196,21 +207,23 @@ struct KRPCTopCommand: AsyncParsableCommand {
     /// Redis read is bounded, the report is printed before the stack shuts down, and a watchdog ends a shutdown
     /// that hangs (a ZooKeeper or Redis that never answers).
     private func runOnce(
-        _ stack: TopStack, settings: TopSettings, started start: ContinuousClock.Instant, logger: Logger
+        _ session: TopSession, settings: TopSettings, started start: ContinuousClock.Instant, logger: Logger
     ) async throws {
         let signals = QuitSignalWaiter.start()
         logger.info("running until the report", metadata: ["top.duration": "\(settings.duration)"])
-        let signal = await stack.run(deliver: { _ in }) { () -> Int32 in
+        // Snapshots are built every refresh even though none is shown: building one hands the Redis poller the
+        // channel's nodes, whose counts and fault keys it then reads.
+        let signal = await session.run(deliver: { _ in }) { () -> Int32 in
             let signal = await Self.firstOf(
                 { try? await Task.sleep(until: start + settings.duration, clock: .continuous); return Int32(0) },
                 { await signals.wait() })
-            if signal == 0, let poller = stack.poller {
+            if signal == 0, let poller = session.current?.poller {
                 // The freshest counts and faults for the report, if Redis answers in time.
                 _ = await Self.firstOf(
                     { await poller.pollOnce(); return true },
                     { try? await Task.sleep(for: .milliseconds(200)); return false })
             }
-            let report = (try? TopReport(stack.collector.makeSnapshot()).json()) ?? "{}"
+            let report = (try? TopReport(session.makeSnapshot()).json()) ?? "{}"
             print(report)
             fflush(nil)
             logger.info("report printed", metadata: ["top.signal": "\(signal)"])
@@ -247,7 +260,8 @@ struct KRPCTopCommand: AsyncParsableCommand {
     // MARK: Dashboard
 
     private func runDashboard(
-        _ stack: TopStack, settings: TopSettings, environment: [String: String], logFile: LogFile, logger: Logger
+        _ session: TopSession, servicesFirst: Bool, settings: TopSettings, environment: [String: String],
+        logFile: LogFile, logger: Logger
     ) async throws {
         let themesDirectory = ThemeLocator.themesDirectory(environment: environment)
         let loaded: ThemeParseResult
@@ -270,15 +284,16 @@ struct KRPCTopCommand: AsyncParsableCommand {
         let ui = DashboardUI(
             settings: DashboardUI.Settings(
                 view: view, theme: loaded.theme, themeName: loaded.theme.name, themesDirectory: themesDirectory,
-                ascii: self.ascii || !Self.localeIsUTF8(), environment: environment),
-            mailbox: UIMailbox(), channel: stack.channel, load: stack.load, injector: stack.injector, logger: logger)
+                ascii: self.ascii || !Self.localeIsUTF8(), environment: environment,
+                screen: servicesFirst ? .services : .nodes),
+            mailbox: UIMailbox(), session: session, logger: logger)
 
         TerminalGuard.installQuitHandlers()
         TerminalGuard.arm(logDescriptor: logFile.descriptor, logPath: logFile.path)
         let mailbox = ui.mailbox
         TerminalGuard.wakeDescriptor.store(mailbox.wakeWriteDescriptor, ordering: .relaxed)
         defer { TerminalGuard.wakeDescriptor.store(-1, ordering: .relaxed) }
-        let outcome = await stack.run(deliver: { mailbox.post($0) }) {
+        let outcome = await session.run(deliver: { mailbox.post($0) }) {
             await withCheckedContinuation { (continuation: CheckedContinuation<DashboardUI.Outcome, Never>) in
                 let thread = Thread {
                     let outcome = ui.run()

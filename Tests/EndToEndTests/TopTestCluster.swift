@@ -109,9 +109,11 @@ final class TopTestCluster: Sendable {
         old.kill()
     }
 
-    /// The krpc-top arguments that watch this cluster.
-    func topArguments(logFile: String) -> [String] {
+    /// The krpc-top arguments that watch this cluster: the node view of `UserServiceRpc.Login`, or with
+    /// `servicesView` the services view (no `--service`/`--method`).
+    func topArguments(logFile: String, servicesView: Bool = false) -> [String] {
         ["--zk", self.zooKeeper, "--zk-root", self.root, "--redis", self.redis, "--log-file", logFile]
+            + (servicesView ? [] : ["--service", "UserServiceRpc", "--method", "Login"])
     }
 
     /// The servers' logs, for failure messages.

@@ -39,7 +39,7 @@ struct ReducerTests {
         #expect(view.selectedIndex == 2)
         let b = Renderer.render(view)
         #expect(b.lines.filter { $0.hasPrefix(">") }
-                == [">127.0.0.1:9000  ● HEALTHY   4.2s  9876     0  1100 0.5% 380µs 2.4ms       ▂▄▅▇█"])
+                == [">127.0.0.1:9000  ● HEALTHY   4.2s  9876     0  1100 0.5% 380µs 2.4ms       ▃▄▆██"])
     }
 
     @Test("when the selected node leaves, the selection lands on the node now at its place")
@@ -236,7 +236,7 @@ struct ReducerTests {
     func unbound() {
         var view = Fixtures.view(width: 80, height: 24)
         let before = view
-        #expect(Self.press(&view, .character("z"), .left, .control("x")).isEmpty)
+        #expect(Self.press(&view, .character("z"), .right, .control("x")).isEmpty)
         #expect(view == before)
     }
 }

@@ -209,25 +209,46 @@ struct RendererContentTests {
         #expect(narrow.lines[0] == "UserServiceRpc.Login  PAUSED  PANIC")
     }
 
-    @Test("the help overlay lists every binding of the key map")
+    @Test("the help lists every binding of the key map, then the columns, faults and mouse; it scrolls")
     func helpOverlay() throws {
         for ascii in [false, true] {
             var view = Fixtures.view(width: 80, height: 24)
             view.feed(.key(.character("?")))
             let b = Renderer.render(view, options: RenderOptions(ascii: ascii))
-            let title = ascii ? "+- keys -" : "┌─ keys ─"
+            let title = ascii ? "+- help -" : "┌─ help ─"
             let top = try #require(b.row(containing: title))
             let left = try #require(b.column(of: title, row: top))
-            let bottom = b.paddedLines[top + KeyMap.standard.bindings.count + 1]
-            #expect(bottom.contains(ascii ? "+- Esc closes -" : "└─ Esc closes ─"))
-            for (i, binding) in KeyMap.standard.bindings.enumerated() {
+            // The box reaches the status bar and says how to scroll.
+            let footer = ascii ? "+- Esc closes Up/Down scroll 1-21/" : "└─ Esc closes ↑/↓ scroll 1-21/"
+            #expect(b.paddedLines[22].contains(footer))
+            let labelWidth = KeyMap.standard.bindings.map { DisplayWidth.of($0.label(ascii: ascii)) }.max() ?? 0
+            for (i, binding) in KeyMap.standard.bindings.prefix(21).enumerated() {
                 let row = top + 1 + i
                 let label = binding.label(ascii: ascii)
                 let shown = String((0..<label.count).compactMap { b[row, left + 2 + $0]?.character })
                 #expect(shown == label, "\(binding.command)")
                 #expect(b[row, left + 2]?.style == .key)
-                #expect(b.column(of: binding.help, row: row) == left + 2 + 6 + 2, "\(binding.command)")
+                #expect(b.column(of: binding.help, row: row) == left + 2 + labelWidth + 2, "\(binding.command)")
                 #expect(b.style(of: binding.help, row: row) == .text)
+            }
+            // ↓ scrolls to the rest: the last bindings, every column of both views, the fault TTL, the mouse.
+            for _ in 0..<60 { view.feed(.key(.down)) }
+            let end = Renderer.render(view, options: RenderOptions(ascii: ascii)).lines.joined(separator: "\n")
+            #expect(end.contains("quit"))
+            for column in ["INFL", "HEALTHY", "ERRORS", "CALLS/S"] { #expect(end.contains(column), "\(end)") }
+            #expect(end.contains("a fault lasts 60s (--fault-ttl)"), "\(end)")
+            #expect(end.contains("delay:500") && end.contains("500 ms delay"), "\(end)")
+            #expect(end.contains("wheel"), "\(end)")
+            var all: [String] = []
+            for offset in 0..<80 {
+                var v = view
+                v.feed(.key(.character("?")))
+                v.feed(.key(.character("?")))
+                for _ in 0..<offset { v.feed(.key(.down)) }
+                all += Renderer.render(v, options: RenderOptions(ascii: ascii)).lines
+            }
+            for column in ["ADDRESS", "STATE", "AGE", "REDIS", "R/S", "CALLS", "ERR%", "P50 P99", "LATENCY", "INFL"] {
+                #expect(all.contains { $0.contains("│ \(column) ") || $0.contains("| \(column) ") }, "\(column)")
             }
         }
     }
@@ -248,7 +269,7 @@ struct RendererContentTests {
         #expect(b.lines[23] == "q/^C quit  ? help  e error  t timeout  d delay  c clear  s sort  filter 90")
         #expect(b.style(of: "90", row: 23) == .input)
         // Only the matching node is listed; the columns fit it.
-        #expect(b.lines[3] == ">127.0.0.1:9000 ✖ BROKEN    4.2s  9876     0  1100 0.5% 380µs 2.4ms       ▂▃▅▆▇█")
+        #expect(b.lines[3] == ">127.0.0.1:9000 ✖ BROKEN    4.2s  9876     0  1100 0.5% 380µs 2.4ms       ▂▄▅▆▇█")
         #expect(b.lines[5] == "─ events ───────────────────────────────────────────────────────────────────────")
         #expect(b.lines.count == 24)
     }
@@ -268,9 +289,9 @@ struct RendererContentTests {
         #expect(b.lines == [
             "krpc-top  UserServiceRpc.Login  lb round-robin  rate 49.8 of 50/s  window 10s",
             "qps 149  err 0.3%  p50 410us  p99 2.9ms  zk connected (4.0s)  redis connected",
-            " ADDRESS         STATE        AGE REDIS   R/S CALLS ERR%   P50   P99 LATENCY",
-            ">127.0.0.1:8000  + HEALTHY    12m 12345  16.7  1234 0.0% 412us 1.2ms  ----------",
-            " 127.0.0.1:9000  x BROKEN    4.2s  9876     0  1100 0.5% 380us 2.4ms       :=+##",
+            " ADDRESS         STATE        AGE REDIS   R/S CALLS ERR%   P50   P99 LAT <=2.8ms",
+            ">127.0.0.1:8000  + HEALTHY    12m 12345  16.7  1234 0.0% 412us 1.2ms  -===-===-=",
+            " 127.0.0.1:9000  x BROKEN    4.2s  9876     0  1100 0.5% 380us 2.4ms       -=*##",
             "   `- probe in 1.2s | fault error | 5 consecutive failures: internal 'injected ~",
             " 127.0.0.1:10000 ~ HALF-OPEN 0.3s 11002  15.2  1190 0.1% 450us 3.1ms",
             "   `- probe in 0.1s | cool-down elapsed",

@@ -10,9 +10,9 @@ struct RendererLayoutTests {
         #expect(buffer.lines == [
             "krpc-top  UserServiceRpc.Login  lb round-robin  rate 49.8 of 50/s  window 10s",
             "qps 149  err 0.3%  p50 410µs  p99 2.9ms  zk connected (4.0s)  redis connected",
-            " ADDRESS         STATE        AGE REDIS   R/S CALLS ERR%   P50   P99 LATENCY",
-            ">127.0.0.1:8000  ● HEALTHY    12m 12345  16.7  1234 0.0% 412µs 1.2ms  ▃▃▃▃▃▃▃▃▃▃",
-            " 127.0.0.1:9000  ✖ BROKEN    4.2s  9876     0  1100 0.5% 380µs 2.4ms       ▂▄▅▇█",
+            " ADDRESS         STATE        AGE REDIS   R/S CALLS ERR%   P50   P99  LAT ≤2.8ms",
+            ">127.0.0.1:8000  ● HEALTHY    12m 12345  16.7  1234 0.0% 412µs 1.2ms  ▃▄▄▄▃▄▄▄▃▄",
+            " 127.0.0.1:9000  ✖ BROKEN    4.2s  9876     0  1100 0.5% 380µs 2.4ms       ▃▄▆██",
             "   └ probe in 1.2s · fault error · 5 consecutive failures: internal 'injected e…",
             " 127.0.0.1:10000 ◐ HALF-OPEN 0.3s 11002  15.2  1190 0.1% 450µs 3.1ms",
             "   └ probe in 0.1s · cool-down elapsed",

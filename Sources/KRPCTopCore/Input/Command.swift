@@ -37,8 +37,10 @@ public enum Command: Sendable, Hashable, CaseIterable {
     case cycleTheme
     /// Show or hide the key help.
     case toggleHelp
-    /// Close the help overlay, or else clear the filter.
+    /// Close the help overlay, or else clear the filter, or else go back one screen.
     case dismiss
+    /// Open the selected row: a method's node view from the services view, a node's detail from the node view.
+    case open
     /// Quit krpc-top.
     case quit
     /// Move the keyboard focus between the node table and the event log (Tab).

@@ -18,6 +18,10 @@ public enum Effect: Sendable, Hashable {
     case setPaused(Bool)
     /// Switch the channel to the balancer with this name.
     case setBalancer(String)
+    /// Point the client stack (load, probes, breakers) at this method: the node view then shows its nodes.
+    case openMethod(service: String, method: String)
+    /// Fetch the node detail's data (ZooKeeper leaf, fault TTL, `Stats.Get`) for this node, or stop (`nil`).
+    case watchDetail(NodeAddress?)
     /// Load and use the theme with this name (see ``ThemeLoader``); the terminal layer then redraws with it.
     case setTheme(String)
 }

@@ -50,6 +50,14 @@ public struct DashboardSnapshot: Sendable, Hashable {
     /// The local time zone's offset from UTC in seconds (`TimeZone.current.secondsFromGMT()`), used to print
     /// event times; 0 prints UTC.
     public var utcOffsetSeconds: Int
+    /// The registry's methods (the services view), sorted by name; empty until the registry was read.
+    public var services: [ServiceSummary]
+    /// Why ``services`` is empty or stale, e.g. `ZooKeeper not reached`; `nil` when the last read succeeded.
+    public var servicesProblem: String?
+    /// The node detail's data while that screen is open (``ViewState/detailAddress``), else `nil`.
+    public var detail: NodeDetail?
+    /// The cluster's call rate, error rate and p99 over the last minutes (the services view's graphs).
+    public var history: ClusterHistory
 
     /// Creates a snapshot; every field but the call names defaults to "nothing known yet".
     public init(
@@ -73,7 +81,11 @@ public struct DashboardSnapshot: Sendable, Hashable {
         nodes: [NodeSnapshot] = [],
         departed: [NodeSnapshot] = [],
         events: [DashboardEvent] = [],
-        utcOffsetSeconds: Int = 0
+        utcOffsetSeconds: Int = 0,
+        services: [ServiceSummary] = [],
+        servicesProblem: String? = nil,
+        detail: NodeDetail? = nil,
+        history: ClusterHistory = ClusterHistory()
     ) {
         self.service = service
         self.method = method
@@ -96,7 +108,15 @@ public struct DashboardSnapshot: Sendable, Hashable {
         self.departed = departed
         self.events = events
         self.utcOffsetSeconds = utcOffsetSeconds
+        self.services = services
+        self.servicesProblem = servicesProblem
+        self.detail = detail
+        self.history = history
     }
+
+    /// A method is being watched (the node view has something to show); `false` on the services view before one
+    /// was chosen.
+    public var hasMethod: Bool { !self.service.isEmpty && !self.method.isEmpty }
 
     /// The window's length (`--window`), shown in the header.
     public var windowLength: Duration { self.window.length }

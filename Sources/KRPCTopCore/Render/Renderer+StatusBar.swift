@@ -40,6 +40,14 @@ extension Renderer {
             Segment([(binding.label(ascii: glyphs.ascii), .statusKey), (" " + (binding.hint ?? ""), .statusBar)],
                     binding.hintPriority)
         }
+        switch view.screen {
+        case .services:
+            segments.append(Segment([("Enter", .statusKey), (" call method", .statusBar)], 98))
+        case .nodes:
+            break  // Enter (a node's detail) is in the help; the fault keys matter more here
+        case .detail:
+            segments.append(Segment([("Esc", .statusKey), (" back", .statusBar)], 98))
+        }
         if !view.filter.isEmpty {
             segments.append(Segment([("filter ", .statusBar), (DisplayWidth.sanitized(view.filter), .input)], 95))
         }

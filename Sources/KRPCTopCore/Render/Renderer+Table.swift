@@ -6,8 +6,10 @@ extension Renderer {
         let addressWidth = rows.reduce(0) { max($0, DisplayWidth.of(DisplayWidth.sanitized($1.address.description))) }
         let fleetWidth = rows.compactMap { $0.fleet.map { DisplayWidth.of($0.cell(ascii: glyphs.ascii)) } }.max()
         let table = TableColumns(width: buffer.width, addressWidth: addressWidth, fleetWidth: fleetWidth)
+        let sparkMax = Sparkline.scale(rows.map(\.latencyHistory))
         if let row = layout.tableHeaderRow {
-            Self.drawTableHeader(table, sortedBy: ColumnID.sorted(by: view.sortKey), row: row, into: &buffer)
+            Self.drawTableHeader(table, sortedBy: ColumnID.sorted(by: view.sortKey), sparkMax: sparkMax,
+                                 ascii: glyphs.ascii, row: row, into: &buffer)
         }
         guard !layout.tableRows.isEmpty else { return }
         guard !rows.isEmpty else {
@@ -30,9 +32,6 @@ extension Renderer {
         let selected = view.selectedIndex
         let offset = TableScroll.offset(current: view.scrollOffset, selected: selected, heights: heights,
                                         viewport: layout.tableRows.count)
-        let sparkMax = rows.reduce(0) { m, node in
-            node.latencyHistory.suffix(60).reduce(m) { max($0, $1 ?? 0) }
-        }
         var line = layout.tableRows.lowerBound
         var index = offset
         while line < layout.tableRows.upperBound && index < rows.count {
@@ -49,14 +48,25 @@ extension Renderer {
         }
     }
 
-    static func drawTableHeader(_ table: TableColumns, sortedBy: ColumnID, row: Int, into buffer: inout ScreenBuffer) {
+    /// The column titles. The latency title sits flush right over its sparkline (which is right-aligned: the newest
+    /// second at the right edge) and gives the sparkline's scale, its maximum: `LATENCY ≤2.4ms`.
+    static func drawTableHeader(
+        _ table: TableColumns, sortedBy: ColumnID, sparkMax: Int = 0, ascii: Bool = false, row: Int,
+        into buffer: inout ScreenBuffer
+    ) {
         buffer.fill(row: row, style: .tableHeader)
         for column in table.columns {
             var title = column.id.title
             if column.id == .state && table.compactState { title = "" }
-            if column.id == .latency && column.width < title.count { title = "LAT" }
-            title = String(title.prefix(column.width))
-            let start = column.id.rightAligned ? column.start + column.width - title.count : column.start
+            if column.id == .latency {
+                let scale = sparkMax > 0 ? (ascii ? "<=" : "≤") + Format.latency(sparkMax, ascii: ascii) : ""
+                let candidates = scale.isEmpty ? [title, "LAT"] : [title + " " + scale, "LAT " + scale, scale, "LAT"]
+                title = candidates.first { DisplayWidth.of($0) <= column.width } ?? "LAT"
+            }
+            title = DisplayWidth.prefix(title, width: column.width)
+            let width = DisplayWidth.of(title)
+            let flushRight = column.id.rightAligned || column.id == .latency
+            let start = flushRight ? column.start + column.width - width : column.start
             let style: ThemeKey = column.id == sortedBy ? .tableHeaderSorted : .tableHeader
             buffer.write(title, row: row, column: start, style: style, limit: column.start + column.width)
         }

@@ -27,6 +27,20 @@ public enum Renderer {
         var buffer = ScreenBuffer(width: view.size.width, height: view.size.height)
         guard buffer.width > 0, buffer.height > 0 else { return buffer }
         let glyphs = Glyphs(ascii: options.ascii)
+        if view.screen != .nodes {
+            if view.screen == .services {
+                Self.drawServices(view, glyphs: glyphs, into: &buffer)
+            } else {
+                Self.drawDetail(view, glyphs: glyphs, into: &buffer)
+            }
+            let statusRow = buffer.height - 1
+            Self.drawStatusBar(view, rows: [], heights: [], layout: ScreenLayout(size: view.size, tableLines: 0,
+                               showsDetails: false), row: statusRow, glyphs: glyphs, into: &buffer)
+            if view.showsHelp {
+                Self.drawHelp(view, above: statusRow, glyphs: glyphs, into: &buffer)
+            }
+            return buffer
+        }
         let rows = view.rows
         let (layout, heights) = view.tableGeometry(rows: rows)
 
@@ -43,8 +57,7 @@ public enum Renderer {
                                into: &buffer)
         }
         if view.showsHelp {
-            Self.drawHelp(view.configuration.keyMap, above: layout.statusRow ?? buffer.height, glyphs: glyphs,
-                          into: &buffer)
+            Self.drawHelp(view, above: layout.statusRow ?? buffer.height, glyphs: glyphs, into: &buffer)
         }
         return buffer
     }

@@ -1,5 +1,24 @@
 /// The latency sparkline: the last minute, one value per second, squeezed into the column.
+///
+/// The scale is clipped, not stretched to the largest value: its top is the 95th percentile of the values shown
+/// (every row's, so rows compare; the plain maximum with fewer than 20 values), and a value above it draws a full
+/// bar. So one spike (a 1 s timeout among 400 µs calls) does not flatten the other seconds into the lowest bar.
+/// The column title shows the top of the scale.
 enum Sparkline {
+    /// The top of the scale for these histories: the 95th percentile of their values (nearest rank), or the
+    /// maximum with fewer than 20 values; 0 without values.
+    static func scale(_ histories: [[Int?]]) -> Int {
+        var values: [Int] = []
+        for history in histories {
+            for value in history.suffix(60) { if let value, value > 0 { values.append(min(value, Self.ceiling)) } }
+        }
+        guard !values.isEmpty else { return 0 }
+        values.sort()
+        guard values.count >= 20 else { return values[values.count - 1] }
+        let rank = (values.count * 95 + 99) / 100  // nearest rank, 1-based
+        return values[rank - 1]
+    }
+
     /// Values are clamped to this (11.6 days in microseconds), so scaling never overflows.
     static let ceiling = 1_000_000_000_000
 

@@ -19,6 +19,8 @@ import KRPCPolicy
 /// `window` (its attempts over it) and `totals` (since start, kept across a rejoin; the same figures as the node's
 /// `calls`, `errors`, `timeouts`, `error_percent`), `episode_ms` (time since the node left HEALTHY, or healthy
 /// since), and `departed` (nodes that left in the last minute, each with `departed_ms`, figures frozen).
+/// The services view (krpc-top 2): `services[{service, method, nodes, healthy, redis_calls, redis_errors, call_rate,
+/// error_percent}]`, every method of the registry, `healthy` `null` for a method this client has not called.
 /// The header's `error_percent`, `p50_us`, `p99_us` and each node's `p50_us`, `p99_us` are over the window.
 ///
 /// The fleet view (issue 16): per node `fleet` — how every live client sees it (this client's live view plus
@@ -292,6 +294,56 @@ public struct TopReport: Sendable, Hashable, Codable {
         }
     }
 
+    /// One method of the registry (the services view's row).
+    public struct Service: Sendable, Hashable, Codable {
+        /// The service name.
+        public var service: String
+        /// The method name.
+        public var method: String
+        /// Nodes registered for it in ZooKeeper.
+        public var nodes: Int
+        /// Nodes this client saw HEALTHY, or `null` for a method it has not called.
+        public var healthy: Int?
+        /// Calls counted in Redis (every node and client), or `null` when unknown.
+        public var redisCalls: Int?
+        /// Errors counted in Redis, or `null` when unknown.
+        public var redisErrors: Int?
+        /// Cluster-wide calls per second over the window (Redis deltas), or `null`.
+        public var callRate: Double?
+        /// Cluster-wide errors in percent of the calls over the window, or `null` without calls.
+        public var errorPercent: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case service, method, nodes, healthy
+            case redisCalls = "redis_calls", redisErrors = "redis_errors", callRate = "call_rate"
+            case errorPercent = "error_percent"
+        }
+
+        init(_ s: ServiceSummary) {
+            self.service = s.service
+            self.method = s.method
+            self.nodes = s.registered
+            self.healthy = s.seenHealthy
+            self.redisCalls = s.redisCalls
+            self.redisErrors = s.redisErrors
+            self.callRate = s.callRate
+            self.errorPercent = s.errorPercent
+        }
+
+        /// Encodes every key, unknown values as `null`.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.service, forKey: .service)
+            try c.encode(self.method, forKey: .method)
+            try c.encode(self.nodes, forKey: .nodes)
+            try c.encode(self.healthy, forKey: .healthy)
+            try c.encode(self.redisCalls, forKey: .redisCalls)
+            try c.encode(self.redisErrors, forKey: .redisErrors)
+            try c.encode(self.callRate, forKey: .callRate)
+            try c.encode(self.errorPercent, forKey: .errorPercent)
+        }
+    }
+
     /// The service name.
     public var service: String
     /// The method name.
@@ -334,10 +386,12 @@ public struct TopReport: Sendable, Hashable, Codable {
     public var window: Window
     /// Nodes that left in the last minute (figures frozen), by address.
     public var departed: [Node]
+    /// The registry's methods with their node counts and Redis totals, by name.
+    public var services: [Service]
 
     enum CodingKeys: String, CodingKey {
         case service, method, balancer, zookeeper, redis, calls, failures, nodes, events, panic, paused
-        case window, departed, windowS = "window_s"
+        case window, departed, services, windowS = "window_s"
         case rateTarget = "rate_target", rateAchieved = "rate_achieved", clusterQPS = "cluster_qps"
         case errorPercent = "error_percent", p50Us = "p50_us", p99Us = "p99_us"
         case zookeeperSessionTimeoutMs = "zookeeper_session_timeout_ms"
@@ -358,6 +412,7 @@ public struct TopReport: Sendable, Hashable, Codable {
         let length = snapshot.window.length.components
         self.windowS = Double(length.seconds) + Double(length.attoseconds) / 1e18
         self.window = Window(snapshot.window)
+        self.services = snapshot.services.sorted { $0.name < $1.name }.map(Service.init)
         self.events = snapshot.events.enumerated()
             .sorted { $0.element.time != $1.element.time ? $0.element.time > $1.element.time : $0.offset < $1.offset }
             .map { Self.event($0.element) }
@@ -417,6 +472,7 @@ public struct TopReport: Sendable, Hashable, Codable {
         try c.encode(self.windowS, forKey: .windowS)
         try c.encode(self.window, forKey: .window)
         try c.encode(self.departed, forKey: .departed)
+        try c.encode(self.services, forKey: .services)
     }
 
     /// The document as UTF-8 JSON text, keys sorted.

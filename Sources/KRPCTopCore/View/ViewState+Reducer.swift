@@ -30,10 +30,12 @@ extension ViewState {
             }
             self.snapshot = snapshot
             self.reselect()
+            self.fixServiceSelection()
             return []
         case .resize(let size):
             self.size = size
             self.reselect()
+            self.fixServiceSelection()
             self.fixLogScroll()
             return []
         case .tick(let now):
@@ -73,6 +75,7 @@ extension ViewState {
                 self.filter = input.trimmingSpaces()
                 self.show(.info, self.filter.isEmpty ? "filter cleared" : "filter '\(self.filter)'")
                 self.reselect()
+                self.fixServiceSelection()
             case .escape:
                 self.filterInput = nil
             default:
@@ -80,12 +83,28 @@ extension ViewState {
             }
             return []
         }
-        if self.logFocused, let effects = self.handleLogKey(key) { return effects }
+        if self.logFocused, self.screen == .nodes, let effects = self.handleLogKey(key) { return effects }
         guard let command = self.configuration.keyMap.command(for: key) else { return [] }
         return self.perform(command)
     }
 
     private mutating func handle(_ mouse: MouseEvent) {
+        if self.screen == .services {
+            switch mouse {
+            case .wheelUp: self.moveServiceSelection(by: -1)
+            case .wheelDown: self.moveServiceSelection(by: 1)
+            case .click(let row, _):
+                let layout = self.servicesLayout
+                guard layout.tableRows.contains(row), !self.showsHelp else { return }
+                let index = self.serviceScrollOffset + row - layout.tableRows.lowerBound
+                if index < self.serviceRows.count {
+                    self.selectedServiceIndex = index
+                    self.fixServiceSelection()
+                }
+            }
+            return
+        }
+        guard self.screen == .nodes else { return }
         if self.logFocused, self.handleLogMouse(mouse) { return }
         switch mouse {
         case .wheelUp: self.moveSelection(by: -1)
@@ -111,12 +130,13 @@ extension ViewState {
         switch command {
         case .quit:
             return [.quit]
-        case .selectPrevious: self.moveSelection(by: -1)
-        case .selectNext: self.moveSelection(by: 1)
-        case .pageUp: self.moveSelection(by: -self.pageSize)
-        case .pageDown: self.moveSelection(by: self.pageSize)
-        case .selectFirst: self.moveSelection(by: Int.min / 2)
-        case .selectLast: self.moveSelection(by: Int.max / 2)
+        case .selectPrevious: self.move(by: -1)
+        case .selectNext: self.move(by: 1)
+        case .pageUp: self.move(by: -self.pageSize)
+        case .pageDown: self.move(by: self.pageSize)
+        case .selectFirst: self.move(by: Int.min / 2)
+        case .selectLast: self.move(by: Int.max / 2)
+        case .open: return self.open()
         case .injectError: return self.injectFault("error", name: "error")
         case .injectTimeout: return self.injectFault("timeout", name: "timeout")
         case .injectDelay:
@@ -129,13 +149,13 @@ extension ViewState {
         case .increaseRate: return self.stepRate(up: true)
         case .decreaseRate: return self.stepRate(up: false)
         case .togglePause:
-            guard let snapshot = self.snapshot else { return self.notYet() }
+            guard let snapshot = self.snapshot, snapshot.hasMethod else { return self.notYet() }
             let paused = !(self.pendingPaused ?? snapshot.paused)
             self.pendingPaused = paused
             self.show(.info, paused ? "load paused" : "load resumed")
             return [.setPaused(paused)]
         case .cycleBalancer:
-            guard let snapshot = self.snapshot else { return self.notYet() }
+            guard let snapshot = self.snapshot, snapshot.hasMethod else { return self.notYet() }
             guard let next = Self.next(after: self.pendingBalancer ?? snapshot.balancer,
                                        in: self.configuration.balancers)
             else { return [] }
@@ -156,8 +176,10 @@ extension ViewState {
             return [.setTheme(next)]
         case .toggleHelp:
             self.showsHelp.toggle()
+            self.helpScrollOffset = 0
         case .toggleLogFocus:
-            self.toggleLogFocus()
+            // The log pane is the node view's.
+            if self.screen == .nodes { self.toggleLogFocus() }
         case .dismiss:
             if self.showsHelp {
                 self.showsHelp = false
@@ -165,23 +187,132 @@ extension ViewState {
                 self.filter = ""
                 self.show(.info, "filter cleared")
                 self.reselect()
+                self.fixServiceSelection()
+            } else {
+                return self.back()
             }
         }
         return []
     }
 
     private var pageSize: Int {
-        max(1, self.tableGeometry(rows: self.rows).layout.tableRows.count - 1)
+        if self.screen == .services { return max(1, self.servicesLayout.tableRows.count - 1) }
+        return max(1, self.tableGeometry(rows: self.rows).layout.tableRows.count - 1)
+    }
+
+    // MARK: Screens
+
+    /// Moves the selection of the screen shown (the detail screen has none).
+    private mutating func move(by delta: Int) {
+        if self.showsHelp {
+            self.helpScrollOffset = min(max(0, self.helpScrollOffset + max(-200, min(200, delta))), 200)
+            return
+        }
+        switch self.screen {
+        case .services: self.moveServiceSelection(by: delta)
+        case .nodes: self.moveSelection(by: delta)
+        case .detail: self.detailScrollOffset = min(max(0, self.detailScrollOffset + max(-200, min(200, delta))), 200)
+        }
+    }
+
+    /// Enter: the selected method's nodes (the client stack then calls it), or the selected node's detail.
+    private mutating func open() -> [Effect] {
+        switch self.screen {
+        case .services:
+            let rows = self.serviceRows
+            guard rows.indices.contains(self.selectedServiceIndex) else {
+                self.show(.warning, "no method selected")
+                return []
+            }
+            let target = rows[self.selectedServiceIndex]
+            self.screen = .nodes
+            self.filter = ""
+            self.showsHelp = false
+            if self.snapshot?.service != target.service || self.snapshot?.method != target.method {
+                // Another method: its nodes replace these with the next snapshot.
+                self.selectedAddress = nil
+                self.selectedIndexHint = 0
+                self.scrollOffset = 0
+            }
+            self.show(.info, "calling \(target.name)")
+            return [.openMethod(service: target.service, method: target.method)]
+        case .nodes:
+            guard let index = self.selectedIndex else {
+                self.show(.warning, "no node selected")
+                return []
+            }
+            let address = self.rows[index].address
+            self.screen = .detail
+            self.detailAddress = address
+            self.detailScrollOffset = 0
+            self.showsHelp = false
+            return [.watchDetail(address)]
+        case .detail:
+            return []
+        }
+    }
+
+    /// Esc or ←: detail → nodes → services.
+    private mutating func back() -> [Effect] {
+        switch self.screen {
+        case .detail:
+            self.screen = .nodes
+            self.detailAddress = nil
+            return [.watchDetail(nil)]
+        case .nodes:
+            self.screen = .services
+            self.fixServiceSelection()
+            return []
+        case .services:
+            return []
+        }
+    }
+
+    private mutating func moveServiceSelection(by delta: Int) {
+        let count = self.serviceRows.count
+        guard count > 0 else { return }
+        let current = min(self.selectedServiceIndex, count - 1)
+        self.selectedServiceIndex = delta >= 0
+            ? (current > count - 1 - delta ? count - 1 : current + delta)
+            : (current < -delta ? 0 : current + delta)
+        self.fixServiceSelection()
+    }
+
+    /// Keeps the services view's selection on a row and visible.
+    mutating func fixServiceSelection() {
+        let count = self.serviceRows.count
+        self.selectedServiceIndex = count == 0 ? 0 : min(max(0, self.selectedServiceIndex), count - 1)
+        let viewport = self.servicesLayout.tableRows.count
+        guard viewport > 0, count > 0 else {
+            self.serviceScrollOffset = 0
+            return
+        }
+        var offset = min(self.serviceScrollOffset, max(0, count - viewport))
+        if self.selectedServiceIndex < offset { offset = self.selectedServiceIndex }
+        if self.selectedServiceIndex >= offset + viewport { offset = self.selectedServiceIndex - viewport + 1 }
+        self.serviceScrollOffset = max(0, offset)
     }
 
     private mutating func notYet() -> [Effect] {
+        if let snapshot = self.snapshot, !snapshot.hasMethod {
+            self.show(.warning, "no method called yet: Enter calls the selected one")
+            return []
+        }
         self.show(.warning, "no data from the client yet")
         return []
     }
 
     /// The selected node, if fault keys may act on it; otherwise shows why not and returns `nil`.
     private mutating func faultTarget() -> NodeAddress? {
-        guard let snapshot = self.snapshot, let index = self.selectedIndex else {
+        if self.screen == .services {
+            self.show(.warning, "no node selected: Enter opens the selected method's nodes")
+            return nil
+        }
+        // On the detail screen, the node it is about.
+        let index = self.screen == .detail
+            ? self.detailAddress.flatMap { address in self.rows.firstIndex { $0.address == address } }
+            : self.selectedIndex
+        guard let snapshot = self.snapshot, let index else {
             self.show(.warning, "no node selected")
             return nil
         }
@@ -210,7 +341,7 @@ extension ViewState {
     }
 
     private mutating func stepRate(up: Bool) -> [Effect] {
-        guard let snapshot = self.snapshot else { return self.notYet() }
+        guard let snapshot = self.snapshot, snapshot.hasMethod else { return self.notYet() }
         let current = self.pendingRate ?? snapshot.targetRate
         let steps = self.configuration.rateSteps.sorted()
         let next = up ? steps.first { $0 > current * 1.0001 } : steps.last { $0 < current * 0.9999 }

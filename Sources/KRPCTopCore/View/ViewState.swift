@@ -11,6 +11,16 @@ public import KRPCPolicy
 /// }
 /// ```
 public struct ViewState: Sendable, Hashable {
+    /// Which screen is shown.
+    public enum Screen: Sendable, Hashable {
+        /// Every `<Service>.<Method>` of the registry; Enter opens one.
+        case services
+        /// The nodes of the watched method (the table); Enter opens a node's detail.
+        case nodes
+        /// One node's whole story (``detailAddress``).
+        case detail
+    }
+
     /// Key table, fault values, rate ladder, balancer and theme names.
     public var configuration: ViewConfiguration
     /// The latest snapshot; `nil` until the first one arrives.
@@ -44,6 +54,18 @@ public struct ViewState: Sendable, Hashable {
     public internal(set) var statusMessage: StatusMessage?
     /// The theme in use, by name.
     public internal(set) var themeName: String
+    /// The screen shown.
+    public internal(set) var screen: Screen
+    /// The selected row of the services view, as an index into ``serviceRows``.
+    public internal(set) var selectedServiceIndex = 0
+    /// The first row shown in the services view.
+    public internal(set) var serviceScrollOffset = 0
+    /// The node the detail screen is about (while ``screen`` is ``Screen/detail``).
+    public internal(set) var detailAddress: NodeAddress?
+    /// The first line of the help shown (it scrolls with ↑/↓ when it does not fit).
+    public internal(set) var helpScrollOffset = 0
+    /// The first line of the node detail shown (it scrolls with ↑/↓ when it does not fit).
+    public internal(set) var detailScrollOffset = 0
     /// The event log has the keyboard focus (Tab): arrows and pages scroll it, `/` searches it, Enter shows the
     /// selected line in full.
     public internal(set) var logFocused = false
@@ -80,8 +102,10 @@ public struct ViewState: Sendable, Hashable {
         configuration: ViewConfiguration = ViewConfiguration(),
         size: ScreenSize = ScreenSize(width: 80, height: 24),
         themeName: String = "default",
-        sortKey: SortKey = .address
+        sortKey: SortKey = .address,
+        screen: Screen = .nodes
     ) {
+        self.screen = screen
         self.configuration = configuration
         self.snapshot = nil
         self.size = size
@@ -111,6 +135,13 @@ public struct ViewState: Sendable, Hashable {
         let present = Set(snapshot.nodes.map(\.address))
         return self.sortKey.sorted(shown(snapshot.nodes))
             + self.sortKey.sorted(shown(snapshot.departed.filter { !present.contains($0.address) }))
+    }
+
+    /// The services view's rows: the snapshot's methods matching ``filter``, by name.
+    public var serviceRows: [ServiceSummary] {
+        guard let services = self.snapshot?.services else { return [] }
+        let needle = self.filter.lowercased()
+        return needle.isEmpty ? services : services.filter { $0.name.lowercased().contains(needle) }
     }
 
     /// The selected node's index in ``rows``.

@@ -1,0 +1,288 @@
+import Foundation
+public import KRPC
+public import KRPCPolicy
+public import KRPCRedis
+public import KRPCTopCore
+public import Logging
+import Synchronization
+
+/// krpc-top's whole collection side for one run: one registry session shared by everything, the services view's
+/// poller, the node detail's reader, and the ``TopStack`` (load, probes, breakers) of the method being called —
+/// replaced by another method's stack when the services view opens it.
+///
+/// ```swift
+/// let session = try TopSession(settings: settings, initialKey: nil, logger: logger)  // the services view first
+/// await session.run(deliver: { ui.post($0) }) { await ui.run() }
+/// session.select(ServiceKey(service: "Echo", method: "Echo"))                       // Enter on a method
+/// ```
+public final class TopSession: Sendable {
+    private struct Current {
+        var stack: TopStack
+        var stop: AsyncStream<Void>.Continuation
+        var task: Task<Void, Never>
+    }
+
+    private struct State {
+        var current: Current?
+        /// A stack built but not started yet (the initial one, before ``run(deliver:_:)``).
+        var initial: TopStack?
+        /// Healthy nodes seen at the last look, per method this client called.
+        var seenHealthy: [ServiceKey: Int] = [:]
+        /// One state per second per node of the current method.
+        var timelines: [NodeAddress: StateTimeline] = [:]
+        var timelineKey: ServiceKey?
+        var lastSecond: ContinuousClock.Instant?
+        var history = ClusterHistory()
+        /// Failures per node of the current method, since it was opened.
+        var failures = FailureLog()
+        var watchedDetail: NodeAddress?
+    }
+
+    /// The settings (the service and method of each stack are replaced by the one selected).
+    public let settings: TopSettings
+    /// The registry every stack shares.
+    public let registry: RegistryHandle
+    /// The session's own Redis client (services counts, fault keys, the detail's fault TTL); `nil` without Redis.
+    public let redis: RedisClient?
+    /// Sets and clears fault keys (the dashboard's e t d c).
+    public let injector: FaultInjector?
+    /// The services view's poller.
+    public let services: ServicesPoller
+    /// The node detail's reader.
+    public let details: NodeDetailReader
+    private let logger: Logger
+    private let keys: AsyncStream<ServiceKey>
+    private let keysContinuation: AsyncStream<ServiceKey>.Continuation
+    private let state: Mutex<State>
+
+    /// Opens the registry and Redis; with `initialKey`, builds that method's stack (started by ``run(deliver:_:)``).
+    /// - Throws: ``TopError`` for a bad configuration.
+    public init(settings: TopSettings, initialKey: ServiceKey?, logger: Logger) throws(TopError) {
+        self.settings = settings
+        self.logger = logger
+        if let address = settings.redis {
+            do {
+                let client = try RedisClient(
+                    configuration: try RedisConfiguration(address: address), logger: Logger(label: "krpc.redis"))
+                self.redis = client
+                self.injector = FaultInjector(client: client)
+            } catch {
+                throw TopError("--redis \(address): \(error)")
+            }
+        } else {
+            self.redis = nil
+            self.injector = nil
+        }
+        let registry = try RegistryHandle.make(settings.registry, logger: logger)
+        self.registry = registry
+        var initial: TopStack?
+        if let initialKey {
+            do {
+                initial = try TopStack(settings: Self.settings(settings, for: initialKey), sharedRegistry: registry,
+                                       logger: logger)
+            } catch {
+                Task { await registry.close() }
+                throw error
+            }
+        }
+        self.services = ServicesPoller(
+            list: ServicesPoller.lister(for: registry, fixed: settings.registry), redis: self.redis,
+            interval: .seconds(1), rateWindow: settings.window)
+        self.details = NodeDetailReader(
+            registry: registry.registry, redis: self.redis, wallClock: { Date().timeIntervalSince1970 })
+        (self.keys, self.keysContinuation) = AsyncStream.makeStream(of: ServiceKey.self)
+        self.state = Mutex(State(initial: initial))
+    }
+
+    /// The stack of the method being called, if any.
+    public var current: TopStack? { self.state.withLock { $0.current?.stack ?? $0.initial } }
+
+    /// Calls `key` from now on: the current stack stops and `key`'s starts (keeping the rate, pause and balancer).
+    /// Returns at once; the switch happens in ``run(deliver:_:)``'s task.
+    public func select(_ key: ServiceKey) {
+        self.keysContinuation.yield(key)
+    }
+
+    /// Reads the node detail of `address` (of the current method) until called with `nil`.
+    public func watchDetail(_ address: NodeAddress?) {
+        let stack = self.current
+        self.state.withLock { $0.watchedDetail = address }
+        guard let address, let stack else {
+            self.details.stop()
+            return
+        }
+        self.details.watch(NodeDetailReader.Target(key: stack.key, address: address, channel: stack.channel))
+    }
+
+    /// Everything the dashboard shows, now: the current method's snapshot, the services, the detail, the history.
+    public func makeSnapshot() -> DashboardSnapshot {
+        let stack = self.current
+        var snapshot: DashboardSnapshot
+        if let stack {
+            snapshot = stack.collector.makeSnapshot()
+        } else {
+            snapshot = DashboardSnapshot(
+                service: "", method: "", window: WindowFigures(length: self.settings.window),
+                zookeeper: self.registry.usesZooKeeper ? Self.link(self.registry.registry.state) : .disabled,
+                zookeeperSessionTimeout: self.registry.sessionTimeout(),
+                redis: self.redis.map { Self.link($0.state) } ?? .disabled,
+                utcOffsetSeconds: TimeZone.current.secondsFromGMT())
+        }
+        let reading = self.services.reading
+        let detail = self.details.detail
+        let now = ContinuousClock.now
+        let key = stack?.key
+        let wallTime = Date().timeIntervalSince1970
+        let (seen, timeline, failures, history) = self.state.withLock { s in
+            if let key {
+                s.seenHealthy[key] = snapshot.nodes.count { $0.state == .healthy }
+                if s.timelineKey != key {
+                    s.timelineKey = key
+                    s.timelines = [:]
+                    s.failures = FailureLog()
+                }
+            }
+            // Once a second: a timeline sample per node, a history sample for the graphs.
+            if s.lastSecond.map({ now - $0 >= .seconds(1) }) ?? true {
+                s.lastSecond = now
+                var listed = Set<NodeAddress>()
+                for node in snapshot.nodes {
+                    listed.insert(node.address)
+                    s.timelines[node.address, default: StateTimeline()].append(node.state)
+                }
+                for address in s.timelines.keys where !listed.contains(address) { s.timelines[address]?.append(nil) }
+                s.history.append(
+                    callRate: reading.totalRate, errorPercent: reading.totalErrorPercent,
+                    p99Microseconds: snapshot.window.p99Microseconds)
+                if let stack {
+                    // The channel's failure counts and last errors: one copy of its node list a second.
+                    let nodes = stack.channel.snapshot().nodes.map {
+                        (address: $0.address, failures: $0.failures, lastError: $0.lastError)
+                    }
+                    s.failures.observe(nodes, at: wallTime)
+                }
+            }
+            return (
+                s.seenHealthy, detail.flatMap { s.timelines[$0.address] },
+                detail.map { s.failures.failures(of: $0.address) } ?? [], s.history
+            )
+        }
+        snapshot.services = reading.services.map { row in
+            var row = row
+            row.seenHealthy = seen[ServiceKey(service: row.service, method: row.method)]
+            return row
+        }
+        snapshot.servicesProblem = reading.problem
+        snapshot.history = history
+        if var detail {
+            detail.timeline = timeline ?? StateTimeline()
+            detail.failures = failures
+            snapshot.detail = detail
+        }
+        return snapshot
+    }
+
+    /// Runs the services poller, the current method's stack and (with `deliver`) a snapshot every refresh while
+    /// `body` runs; then stops everything and closes the registry and Redis.
+    public func run<T: Sendable>(
+        deliver: (@Sendable (DashboardSnapshot) -> Void)?, _ body: () async -> T
+    ) async -> T {
+        let services = self.services
+        let registry = self.registry
+        let registryTask = Task { await registry.run() }  // keeps the session until close()
+        let servicesTask = Task { await services.run() }
+        if let initial = self.state.withLock({ s in defer { s.initial = nil }; return s.initial }) {
+            self.start(initial)
+        }
+        let switcher = Task {
+            for await key in self.keys {
+                await self.switchTo(key)
+            }
+        }
+        let interval = self.settings.refreshInterval
+        let deliverTask = Task {
+            guard let deliver else { return }
+            let clock = ContinuousClock()
+            var next = clock.now
+            while !Task.isCancelled {
+                deliver(self.makeSnapshot())
+                next += interval
+                if next < clock.now { next = clock.now + interval }
+                do { try await clock.sleep(until: next) } catch { break }
+            }
+        }
+        let result = await body()
+
+        self.keysContinuation.finish()
+        deliverTask.cancel()
+        servicesTask.cancel()
+        self.details.stop()
+        await switcher.value
+        await self.stopCurrent()
+        await deliverTask.value
+        await servicesTask.value
+        await self.redis?.shutdown()
+        await self.registry.close()  // ends registry.run()
+        await registryTask.value
+        return result
+    }
+
+    // MARK: Switching
+
+    private func switchTo(_ key: ServiceKey) async {
+        let previous = self.current
+        guard previous?.key != key else { return }
+        var settings = Self.settings(self.settings, for: key)
+        if let previous {
+            settings.rate = previous.load.rate
+            settings.balancer = previous.channel.snapshot().balancer
+        }
+        let paused = previous?.load.isPaused ?? false
+        self.details.stop()
+        await self.stopCurrent()
+        do {
+            let stack = try TopStack(settings: settings, sharedRegistry: self.registry, logger: self.logger)
+            if paused { stack.load.setPaused(true) }
+            self.start(stack)
+            self.logger.info("calling another method", metadata: ["top.key": "\(key)"])
+        } catch {
+            self.logger.warning("method not opened", metadata: ["top.key": "\(key)", "error": "\(error)"])
+        }
+    }
+
+    private func start(_ stack: TopStack) {
+        let (stop, stopContinuation) = AsyncStream.makeStream(of: Void.self)
+        let task = Task {
+            await stack.run(deliver: nil) {
+                for await _ in stop {}
+            }
+        }
+        self.state.withLock { $0.current = Current(stack: stack, stop: stopContinuation, task: task) }
+    }
+
+    private func stopCurrent() async {
+        guard let current = self.state.withLock({ s in defer { s.current = nil }; return s.current }) else { return }
+        current.stop.finish()
+        await current.task.value
+    }
+
+    /// `settings` calling `key`.
+    static func settings(_ settings: TopSettings, for key: ServiceKey) -> TopSettings {
+        var settings = settings
+        settings.service = key.service
+        settings.method = key.method
+        return settings
+    }
+
+    static func link(_ state: RegistryState) -> LinkState {
+        SnapshotCollector.link(state)
+    }
+
+    static func link(_ state: RedisConnectionState) -> LinkState {
+        switch state {
+        case .connected: .connected
+        case .connecting: .connecting
+        case .disconnected, .shutDown: .disconnected
+        }
+    }
+}
