@@ -23,7 +23,8 @@ extension HostsModeTests {
         let tmux = try TmuxSession(
             command: [
                 "ip", "netns", "exec", "\(self.prefix)-a", Binaries.path("krpc-top"), "--zk", "10.213.0.2:2181",
-                "--redis", "10.213.0.2:6379", "--client-host", "a", "--rate", "20", "--log-file", topLog,
+                "--redis", "10.213.0.2:6379", "--service", "UserServiceRpc", "--method", "Login", "--client-host", "a",
+                "--rate", "20", "--log-file", topLog,
             ],
             columns: 120, rows: 40)
         defer { tmux.kill() }
