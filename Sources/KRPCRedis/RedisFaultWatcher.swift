@@ -44,8 +44,9 @@ public final class RedisFaultWatcher: FaultSource {
         var faultExpiry: ContinuousClock.Instant?
         var lastSuccessfulPoll: ContinuousClock.Instant?
         var polls = 0
-        var warnedMalformed: Set<String> = []
-        var warnedIgnored: Set<String> = []
+        /// The malformed values and ignored faults already logged (each once), bounded.
+        var warnedMalformed = RecentlyWarned<String>(capacity: 64)
+        var warnedIgnored = RecentlyWarned<String>(capacity: 64)
     }
 
     private enum LogEvent {
@@ -148,7 +149,7 @@ public final class RedisFaultWatcher: FaultSource {
             state.observation = observation
             state.faultExpiry = observation?.timeToLive.map { now + $0 }
             var events: [LogEvent] = []
-            if let problem, let value = observation?.value, state.warnedMalformed.insert(value).inserted {
+            if let problem, let value = observation?.value, state.warnedMalformed.insert(value) {
                 events.append(.malformed(value, reason: problem))
             }
             let fault = observation?.fault
@@ -156,7 +157,7 @@ public final class RedisFaultWatcher: FaultSource {
                 if fault != previous?.fault {
                     events.append(fault.map { .injected($0, ttl: observation?.timeToLive) } ?? .cleared)
                 }
-            } else if let fault, state.warnedIgnored.insert(fault.description).inserted {
+            } else if let fault, state.warnedIgnored.insert(fault.description) {
                 events.append(.ignored(fault))
             }
             return events
