@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: C libraries (one system library each; shim.h holds the defines and macro getters)
@@ -127,11 +129,31 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Metrics through swift-metrics (server and client recorders) and the /metrics HTTP responder over
+        // swift-prometheus's registry. Library code never bootstraps MetricsSystem: only the executables do.
+        .target(
+            name: "KRPCMetrics",
+            dependencies: [
+                "KRPC", "KRPCPolicy",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: 6. Executables: argument parsing and wiring only
         .executableTarget(
             name: "krpc-server",
             dependencies: [
-                "KRPC", "KRPCZooKeeper", "KRPCRedis", "KRPCServices",
+                "KRPC", "KRPCZooKeeper", "KRPCRedis", "KRPCServices", "KRPCMetrics",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -284,6 +306,16 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["Protos"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KRPCMetricsTests",
+            dependencies: [
+                "KRPCMetrics", "KRPC", "KRPCPolicy", "KRPCTestSupport",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -33,6 +33,8 @@ struct ServerNode {
         var flushEvery: Int
         /// See KRPCServer.Configuration.maximumConcurrentCallsPerConnection.
         var maximumConcurrentCallsPerConnection: Int
+        /// Serve `/metrics` on this port (0: any free one), on `host`; `nil` = no metrics (`--metrics-port`).
+        var metricsPort: Int?
         var logger: Logger
     }
 
@@ -58,6 +60,13 @@ struct ServerNode {
             tally = CallTally(keys: keys, counter: RedisCallCounter(client: client, logger: logger))
         }
 
+        // Bootstrapped before the server is made: its interceptor's metrics are made in the Prometheus registry.
+        let metrics = configuration.metricsPort.map { _ in
+            ServerMetricsEndpoint.bootstrap(methods: services.flatMap { service in
+                service.methods.map { ServiceKey(service: service.serviceName, method: $0.name) }
+            })
+        }
+
         let server = KRPCServer(
             configuration: .init(
                 host: configuration.host,
@@ -77,6 +86,12 @@ struct ServerNode {
         )
 
         var lifecycle: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let metrics, let port = configuration.metricsPort {
+            // First, so that it stops last: a scrape during the drain still answers.
+            lifecycle.append(
+                .init(service: metrics.httpServer(host: configuration.host, port: port, logger: logger), serviceName: "metrics")
+            )
+        }
         if let client = redisClient, let tally {
             let counter = tally.counter
             lifecycle.append(
