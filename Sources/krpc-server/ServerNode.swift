@@ -1,5 +1,6 @@
 import KRPC
 import KRPCPolicy
+import KRPCMetrics
 import KRPCRedis
 import KRPCServices
 import Logging
@@ -80,7 +81,8 @@ struct ServerNode {
                 // Without --allow-fault-injection the key is still watched (to warn that it is ignored), but
                 // no call asks about it.
                 faultSource: configuration.redis != nil && configuration.allowFaultInjection ? faults : nil,
-                counters: tally
+                counters: tally,
+                interceptors: metrics.map { [KRPCServerMetricsInterceptor($0.metrics)] } ?? []
             ),
             services: services
         )
