@@ -33,6 +33,9 @@ struct ServerCommandLineTests {
             (["--port", "0", "--host", "0.0.0.0", "--no-registry", "--redis", "127.0.0.1:6379"], "give --advertise-host"),
             (["--port", "0", "--host", "0.0.0.0", "--zk", "127.0.0.1:2181", "--no-redis"], "give --advertise-host"),
             (["--port", "0", "--no-registry", "--no-redis", "--advertise-host", "0.0.0.0"], "--advertise-host '0.0.0.0'"),
+            (["--port", "0", "--no-registry", "--no-redis", "--metrics-port", "70000"], "--metrics-port must be 0...65535"),
+            (["--port", "0", "--no-registry", "--no-redis", "--metrics-port", "x"], "--metrics-port"),
+            (["--port", "9123", "--no-registry", "--no-redis", "--metrics-port", "9123"], "--metrics-port must differ"),
         ]
     )
     func badCommandLine(arguments: [String], expected: String) async throws {
