@@ -102,7 +102,7 @@ let package = Package(
         .target(
             name: "KRPCTopCollect",
             dependencies: [
-                "KRPC", "KRPCPolicy", "KRPCZooKeeper", "KRPCRedis", "KRPCTopCore",
+                "KRPC", "KRPCPolicy", "KRPCZooKeeper", "KRPCRedis", "KRPCTopCore", "KRPCMetrics",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -165,7 +165,9 @@ let package = Package(
         .executableTarget(
             name: "krpc-top",
             dependencies: [
-                "KRPC", "KRPCRedis", "KRPCTopCore", "KRPCTopCollect", "KRPCTopTerminal",
+                "KRPC", "KRPCRedis", "KRPCTopCore", "KRPCTopCollect", "KRPCTopTerminal", "KRPCMetrics",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

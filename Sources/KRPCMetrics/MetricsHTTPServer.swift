@@ -128,7 +128,8 @@ public struct MetricsHTTPServer: Service {
 public struct MetricsHTTPServerError: Error, CustomStringConvertible {
     /// What went wrong.
     public var message: String
-    init(_ message: String) { self.message = message }
+    /// An error saying `message`.
+    public init(_ message: String) { self.message = message }
     public var description: String { self.message }
 }
 
