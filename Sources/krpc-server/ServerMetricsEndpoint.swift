@@ -21,9 +21,9 @@ struct ServerMetricsEndpoint {
         return ServerMetricsEndpoint(registry: registry, metrics: KRPCServerMetrics(methods: methods))
     }
 
-    /// The `/metrics` server on `host:port`; prints `metrics listening on HOST:PORT` on stdout (flushed) once it
-    /// listens, as the node prints `listening on` (scripts and tests wait for it; with port 0 it is how they
-    /// learn the port).
+    /// The `/metrics` server on `host:port`; prints `metrics at http://HOST:PORT/metrics` on stdout (flushed) once
+    /// it listens, as the node prints `listening on` (with port 0 it is how scripts and tests learn the port). The
+    /// line does not contain "listening on": scripts that grep for that (shared/bench/run.sh) find the node's.
     func httpServer(host: String, port: Int, logger: Logger) -> MetricsHTTPServer {
         MetricsHTTPServer(
             registry: self.registry,
@@ -31,7 +31,7 @@ struct ServerMetricsEndpoint {
                 host: host,
                 port: port,
                 onListening: { address in
-                    print("metrics listening on \(MetricsHTTPServer.describe(address))")
+                    print("metrics at http://\(MetricsHTTPServer.describe(address))/metrics")
                     fflush(stdout)
                 },
                 logger: logger

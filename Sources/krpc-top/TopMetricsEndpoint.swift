@@ -13,7 +13,7 @@ struct TopMetricsEndpoint {
     private let serving: Task<Void, Never>
 
     /// Bootstraps the metrics system, starts serving on `127.0.0.1:port`, and returns once it listens, having
-    /// printed `metrics listening on HOST:PORT` on stderr (stdout carries `--once`'s report; the dashboard has
+    /// printed `metrics at http://HOST:PORT/metrics` on stderr (stdout carries `--once`'s report; the dashboard has
     /// not taken the terminal yet) and logged it.
     /// - Throws: ``TopError`` when the port cannot be bound.
     static func start(port: Int, logger: Logger) async throws(TopError) -> TopMetricsEndpoint {
@@ -41,7 +41,7 @@ struct TopMetricsEndpoint {
         switch await iterator.next() {
         case .success(let address)?:
             let text = MetricsHTTPServer.describe(address)
-            FileHandle.standardError.write(Data("metrics listening on \(text)\n".utf8))
+            FileHandle.standardError.write(Data("metrics at http://\(text)/metrics\n".utf8))
             logger.info("serving metrics", metadata: ["top.metrics": "http://\(text)/metrics"])
             return TopMetricsEndpoint(serving: serving)
         case .failure(let error)?:

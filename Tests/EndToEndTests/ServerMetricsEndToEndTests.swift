@@ -9,13 +9,13 @@ import Testing
 @Suite("krpc-server --metrics-port: /metrics after real calls")
 struct ServerMetricsEndToEndTests {
     /// Starts `krpc-server --no-registry --no-redis --metrics-port 0 …` and returns it with its metrics port,
-    /// read from its `metrics listening on HOST:PORT` line.
+    /// read from its `metrics at http://HOST:PORT/metrics` line.
     private func startServer(_ extra: [String] = []) async throws -> (ServerProcess, Int) {
         let server = try await ServerProcess.start(["--no-registry", "--no-redis", "--metrics-port", "0"] + extra)
         var port: Int?
-        try await waitUntil("krpc-server to print 'metrics listening on'; output: \(server.process.log())") {
-            for line in server.process.log().split(separator: "\n") where line.hasPrefix("metrics listening on ") {
-                port = NodeAddress(parsing: line.dropFirst("metrics listening on ".count))?.port
+        try await waitUntil("krpc-server to print 'metrics at http://…'; output: \(server.process.log())") {
+            for line in server.process.log().split(separator: "\n") where line.hasPrefix("metrics at http://") {
+                port = NodeAddress(parsing: line.dropFirst("metrics at http://".count).dropLast("/metrics".count))?.port
             }
             return port != nil
         }
@@ -27,6 +27,9 @@ struct ServerMetricsEndToEndTests {
         .enabled(if: Promtool.isAvailable, "promtool is not installed (Debian package 'prometheus')"))
     func scrapeAfterCalls() async throws {
         let (server, metricsPort) = try await self.startServer()
+        // Scripts find the node's port in the first line containing "listening on" (shared/bench/run.sh does).
+        let first = server.process.log().split(separator: "\n").first { $0.contains("listening on") }
+        #expect(first.map(String.init) == "listening on \(server.address)", "\(server.process.log())")
         let connection = server.connect()
         for _ in 0..<4 {
             #expect(try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456").success)

@@ -29,9 +29,9 @@ struct TopMetricsEndToEndTests {
         defer { top.terminate(grace: .milliseconds(500)) }
 
         var port: Int?
-        try await waitUntil("krpc-top to print 'metrics listening on'; output: \(top.log())", timeout: .seconds(30)) {
-            for line in top.log().split(separator: "\n") where line.hasPrefix("metrics listening on ") {
-                port = NodeAddress(parsing: line.dropFirst("metrics listening on ".count))?.port
+        try await waitUntil("krpc-top to print 'metrics at http://…'; output: \(top.log())", timeout: .seconds(30)) {
+            for line in top.log().split(separator: "\n") where line.hasPrefix("metrics at http://") {
+                port = NodeAddress(parsing: line.dropFirst("metrics at http://".count).dropLast("/metrics".count))?.port
             }
             guard top.isRunning || port != nil else {
                 throw TestEnvironmentError(message: "krpc-top exited: \(top.log())")
