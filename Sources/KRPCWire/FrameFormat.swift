@@ -130,11 +130,11 @@
 /// 0A 02 68 69                          payload
 /// ```
 ///
-/// The same request with the metadata entry `tenant: "acme"` has 14 more header bytes after
-/// `deadline_ms` (length 39, header_len 31):
+/// The same request with the metadata entry `tenant: "acme"` has 16 more header bytes after
+/// `deadline_ms` (length 41, header_len 33):
 ///
 /// ```text
-/// 42 0C                                metadata entry, 12 bytes  (field 8, bytes)
+/// 42 0E                                metadata entry, 14 bytes  (field 8, bytes)
 ///    0A 06 74 65 6E 61 6E 74           key = "tenant"            (field 1, bytes)
 ///    12 04 61 63 6D 65                 value = "acme"            (field 2, bytes)
 /// ```
