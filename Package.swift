@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "KRPC", targets: ["KRPC"]),
         .library(name: "KRPCZooKeeper", targets: ["KRPCZooKeeper"]),
         .library(name: "KRPCRedis", targets: ["KRPCRedis"]),
+        .library(name: "KRPCTracing", targets: ["KRPCTracing"]),
         .executable(name: "krpc-server", targets: ["krpc-server"]),
         .executable(name: "krpc-top", targets: ["krpc-top"]),
         .executable(name: "krpc-bench", targets: ["krpc-bench"]),
@@ -30,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Tracing (and its InMemoryTracing, for tests); ServiceContext comes with it since 1.7.
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // MARK: C libraries (one system library each; shim.h holds the defines and macro getters)
@@ -63,6 +66,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: 3b. Tracing interceptors over swift-distributed-tracing (a user may leave them out)
+        .target(
+            name: "KRPCTracing",
+            dependencies: ["KRPC", "KRPCWire", .product(name: "Tracing", package: "swift-distributed-tracing")],
             swiftSettings: strictSettings
         ),
 
@@ -269,6 +279,15 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KRPCTracingTests",
+            dependencies: [
+                "KRPCTracing", "KRPC", "KRPCPolicy", "KRPCWire",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strictSettings
         ),
