@@ -4,8 +4,9 @@ import KRPCPolicy
 import Synchronization
 
 /// A ``KRPCChannel``'s metrics through swift-metrics: attempts per node and outcome and their latency (from
-/// the channel's attempt reports), and from its snapshots the calls, failovers, hedges, panic mode, node count
-/// and each node's breaker state. See ``KRPCMetricsCatalog`` for the names and labels.
+/// the channel's attempt reports), and from its snapshots the failovers, hedges, panic mode, node count and each
+/// node's breaker state. See ``KRPCMetricsCatalog`` for the names and labels. The calls as the caller sees them
+/// are ``KRPCClientMetricsInterceptor``'s.
 ///
 /// Two sources, each the cheapest that is exact for what it feeds: every attempt is reported as it ends
 /// (``record(_:)``, installed as ``KRPCChannel/Configuration/attemptObserver``), so its latency lands in the
@@ -17,6 +18,7 @@ import Synchronization
 /// let metrics = KRPCChannelMetrics(key: key)
 /// var configuration = KRPCChannel.Configuration()
 /// configuration.attemptObserver = { metrics.record($0) }
+/// configuration.interceptors = [KRPCClientMetricsInterceptor(KRPCCallMetrics(.client, methods: [key]))]
 /// let channel = KRPCChannel(key: key, registry: registry, configuration: configuration)
 /// group.addTask { await channel.run() }
 /// group.addTask { await metrics.run(channel: channel) }
@@ -46,8 +48,6 @@ public final class KRPCChannelMetrics: Sendable {
 
     /// What the last snapshot said, to turn its running totals into counter increments.
     private struct SnapshotState {
-        var calls = 0
-        var failures = 0
         var retries = 0
         var hedges = 0
         var breakers: [NodeAddress: BreakerGauges] = [:]
@@ -59,8 +59,6 @@ public final class KRPCChannelMetrics: Sendable {
     private let labels: [(String, String)]
     private let nodes = Mutex<[NodeAddress: NodeMetrics]>([:])
     private let snapshotState = Mutex(SnapshotState())
-    private let successfulCalls: CoreMetrics.Counter
-    private let failedCalls: CoreMetrics.Counter
     private let failovers: CoreMetrics.Counter
     private let hedges: CoreMetrics.Counter
     private let panic: Gauge
@@ -73,10 +71,6 @@ public final class KRPCChannelMetrics: Sendable {
         self.factory = factory
         let labels = [("service", key.service), ("method", key.method)]
         self.labels = labels
-        let calls = KRPCMetricsCatalog.clientCalls.name
-        self.successfulCalls = CoreMetrics.Counter(
-            label: calls, dimensions: labels + [("outcome", "success")], factory: factory)
-        self.failedCalls = CoreMetrics.Counter(label: calls, dimensions: labels + [("outcome", "failure")], factory: factory)
         self.failovers = CoreMetrics.Counter(
             label: KRPCMetricsCatalog.clientFailovers.name, dimensions: labels, factory: factory)
         self.hedges = CoreMetrics.Counter(label: KRPCMetricsCatalog.clientHedges.name, dimensions: labels, factory: factory)
@@ -99,8 +93,7 @@ public final class KRPCChannelMetrics: Sendable {
         case .failure: node.failure.increment()
         case .timeout: node.timeout.increment()
         }
-        let (seconds, attoseconds) = report.latency.components
-        node.duration.recordNanoseconds(seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
+        node.duration.recordNanoseconds(report.latency.wholeNanoseconds)
     }
 
     /// Updates the snapshot-fed metrics from `snapshot`: counters by what grew since the last one, the panic and
@@ -108,11 +101,8 @@ public final class KRPCChannelMetrics: Sendable {
     public func observe(_ snapshot: ChannelSnapshot) {
         let (increments, gone) = self.snapshotState.withLock { state in
             let increments = (
-                calls: max(0, snapshot.calls - state.calls), failures: max(0, snapshot.failures - state.failures),
                 retries: max(0, snapshot.retries - state.retries), hedges: max(0, snapshot.hedges - state.hedges)
             )
-            state.calls = max(state.calls, snapshot.calls)
-            state.failures = max(state.failures, snapshot.failures)
             state.retries = max(state.retries, snapshot.retries)
             state.hedges = max(state.hedges, snapshot.hedges)
             var present: Set<NodeAddress> = []
@@ -132,8 +122,6 @@ public final class KRPCChannelMetrics: Sendable {
             }
             return (increments, gone)
         }
-        if increments.calls > 0 { self.successfulCalls.increment(by: increments.calls) }
-        if increments.failures > 0 { self.failedCalls.increment(by: increments.failures) }
         if increments.retries > 0 { self.failovers.increment(by: increments.retries) }
         if increments.hedges > 0 { self.hedges.increment(by: increments.hedges) }
         self.panic.record(snapshot.panic ? 1 : 0)

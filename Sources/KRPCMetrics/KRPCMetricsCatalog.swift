@@ -1,7 +1,7 @@
 /// The metrics krpc records through swift-metrics: their names, help texts and histogram buckets, in one
 /// place (README's "Metrics" section lists the same).
 ///
-/// The recorders (``KRPCServerMetrics``, ``KRPCChannelMetrics``) take their names from here, and
+/// The recorders (``KRPCCallMetrics``, ``KRPCChannelMetrics``) take their names from here, and
 /// ``KRPCPrometheusFactory`` their help texts and buckets, so that a name is spelt once.
 public enum KRPCMetricsCatalog {
     /// One metric: its name and what it means.
@@ -32,11 +32,19 @@ public enum KRPCMetricsCatalog {
 
     // MARK: Client
 
-    /// Counter `{service,method,outcome}`: logical calls (as the caller sees them, after failover and hedging) by
-    /// outcome (`success`, `failure`).
+    /// Counter `{service,method,code}`: calls a client made (as the caller sees them: after failover and
+    /// hedging, through a channel), by the status code they ended with (`ok` for success).
     public static let clientCalls = Metric(
         name: "krpc_client_calls_total",
-        help: "Calls a krpc client channel made (after failover and hedging), by outcome: success or failure.")
+        help: "Calls a krpc client made (after failover and hedging), by service, method and status code.")
+    /// Histogram `{service,method}`: how long a client's calls took, as the caller waited.
+    public static let clientCallDuration = Metric(
+        name: "krpc_client_call_duration_seconds",
+        help: "Time krpc client calls took as the caller waited (failover and hedging included).")
+    /// Gauge `{service,method}`: calls a client is waiting for now.
+    public static let clientCallsInFlight = Metric(
+        name: "krpc_client_calls_in_flight",
+        help: "Calls a krpc client is waiting for now, by service and method.")
     /// Counter `{service,method,node,outcome}`: attempts a channel sent to a node, by outcome (`success`,
     /// `failure`, `timeout`). Caller errors and cancellations are not attempts that count for or against a node,
     /// and are left out.
@@ -73,7 +81,7 @@ public enum KRPCMetricsCatalog {
     /// Every metric above.
     public static let all: [Metric] = [
         serverCalls, serverCallDuration, serverCallsInFlight,
-        clientCalls, clientAttempts, clientAttemptDuration, clientBreakerState, clientFailovers, clientHedges,
+        clientCalls, clientCallDuration, clientCallsInFlight, clientAttempts, clientAttemptDuration, clientBreakerState, clientFailovers, clientHedges,
         clientPanic, clientNodes,
     ]
 

@@ -1,6 +1,6 @@
 public import KRPC
 
-/// Records every call a server serves in ``KRPCServerMetrics``: in flight while it runs, then its duration and
+/// Records every call a server's handlers answer in ``KRPCCallMetrics`` (side ``KRPCCallMetrics/Side/server``): in flight while it runs, then its duration and
 /// its status code (`ok`, or the code of the ``KRPCError`` the call ends with, whether the handler or a later
 /// interceptor threw it).
 ///
@@ -9,16 +9,16 @@ public import KRPC
 /// later interceptors reject.
 ///
 /// ```swift
-/// let metrics = KRPCServerMetrics(methods: keys)
+/// let metrics = KRPCCallMetrics(.server, methods: keys)
 /// var configuration = KRPCServer.Configuration()
 /// configuration.interceptors = [KRPCServerMetricsInterceptor(metrics)]
 /// ```
 public struct KRPCServerMetricsInterceptor: KRPCNonSuspendingServerInterceptor {
     /// Where the calls are recorded.
-    public let metrics: KRPCServerMetrics
+    public let metrics: KRPCCallMetrics
 
-    /// Records calls in `metrics`.
-    public init(_ metrics: KRPCServerMetrics) {
+    /// Records calls in `metrics` (made with ``KRPCCallMetrics/Side/server``).
+    public init(_ metrics: KRPCCallMetrics) {
         self.metrics = metrics
     }
 
@@ -32,10 +32,10 @@ public struct KRPCServerMetricsInterceptor: KRPCNonSuspendingServerInterceptor {
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            method.callEnded(code: 0, nanoseconds: Self.nanoseconds(since: start))
+            method.callEnded(code: 0, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
             return response
         } catch {
-            method.callEnded(code: error.code.rawValue, nanoseconds: Self.nanoseconds(since: start))
+            method.callEnded(code: error.code.rawValue, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
             throw error
         }
     }
@@ -50,17 +50,11 @@ public struct KRPCServerMetricsInterceptor: KRPCNonSuspendingServerInterceptor {
         let start = ContinuousClock.now
         do {
             let response = try next(request, context)
-            method.callEnded(code: 0, nanoseconds: Self.nanoseconds(since: start))
+            method.callEnded(code: 0, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
             return response
         } catch {
-            method.callEnded(code: error.code.rawValue, nanoseconds: Self.nanoseconds(since: start))
+            method.callEnded(code: error.code.rawValue, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
             throw error
         }
-    }
-
-    @inline(__always)
-    private static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
-        let (seconds, attoseconds) = (ContinuousClock.now - start).components
-        return seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
     }
 }

@@ -26,7 +26,8 @@ public struct TopStack: Sendable {
     /// Reads every client's view about once a second for the FLEET column; `nil` without Redis.
     public let fleet: FleetWatcher?
     public let ledger: CallLedger
-    /// The channel's Prometheus metrics (through swift-metrics), with `--metrics-port`; `nil` without.
+    /// The channel's Prometheus metrics (through swift-metrics), with `--metrics-port`; `nil` without. (Its calls
+    /// are counted by a ``KRPCClientMetricsInterceptor`` on the channel.)
     public let metrics: KRPCChannelMetrics?
     public let collector: SnapshotCollector
     public let refreshInterval: Duration
@@ -71,6 +72,7 @@ public struct TopStack: Sendable {
                 ledger.observe(report)
                 metrics.record(report)
             }
+            configuration.interceptors.append(KRPCClientMetricsInterceptor(KRPCCallMetrics(.client, methods: [key])))
         } else {
             configuration.attemptObserver = { ledger.observe($0) }
         }

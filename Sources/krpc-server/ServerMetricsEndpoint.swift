@@ -12,13 +12,13 @@ import Prometheus
 /// it), the server's call metrics, and the `/metrics` HTTP service that serves them.
 struct ServerMetricsEndpoint {
     let registry: PrometheusCollectorRegistry
-    let metrics: KRPCServerMetrics
+    let metrics: KRPCCallMetrics
 
     /// Bootstraps the metrics system and makes the metrics of `methods`. Call once.
     static func bootstrap(methods: [ServiceKey]) -> ServerMetricsEndpoint {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(KRPCPrometheusFactory(registry: registry))
-        return ServerMetricsEndpoint(registry: registry, metrics: KRPCServerMetrics(methods: methods))
+        return ServerMetricsEndpoint(registry: registry, metrics: KRPCCallMetrics(.server, methods: methods))
     }
 
     /// The `/metrics` server on `host:port`; prints `metrics at http://HOST:PORT/metrics` on stdout (flushed) once

@@ -50,7 +50,7 @@ struct TopMetricsEndToEndTests {
             let text = PrometheusText(body)
             return (text.value("krpc_client_attempts_total", with(["node": live, "outcome": "success"])) ?? 0) >= 20
                 && (text.value("krpc_client_attempts_total", with(["node": dead, "outcome": "failure"])) ?? 0) >= 5
-                && (text.value("krpc_client_calls_total", with(["outcome": "success"])) ?? 0) >= 20
+                && (text.value("krpc_client_calls_total", with(["code": "ok"])) ?? 0) >= 20
                 && (text.value("krpc_client_failovers_total", labels) ?? 0) >= 1
                 && text.value("krpc_client_breaker_state", with(["node": dead, "state": "closed"])) == 0
         }
@@ -62,6 +62,7 @@ struct TopMetricsEndToEndTests {
         #expect(text.value("krpc_client_hedges_total", labels) == 0, "--no-hedging")
         let attempts = try #require(text.value("krpc_client_attempt_duration_seconds_count", with(["node": live])))
         #expect(attempts >= 20)
+        #expect((text.value("krpc_client_call_duration_seconds_count", labels) ?? 0) >= 20)
         let (code, log) = try await Promtool.checkMetrics(body)
         #expect(code == 0, "promtool check metrics: \(log)\n\(body)")
 

@@ -7,9 +7,9 @@ import Testing
 
 /// ``KRPCChannelMetrics`` on a real channel: a real server (in process, a real socket) and a node that refuses
 /// connections, behind an in-memory registry.
-@Suite("KRPCChannelMetrics: attempts, breakers, failovers from a real channel")
+@Suite("KRPCChannelMetrics and KRPCClientMetricsInterceptor: calls, attempts, breakers, failovers from a real channel")
 struct ChannelMetricsTests {
-    @Test("attempts per node and outcome, calls, failovers, the dead node's breaker open and the live one closed")
+    @Test("calls by code, attempts per node and outcome, failovers, breaker states one-hot; a node that leaves")
     func realChannel() async throws {
         let server = KRPCServer(configuration: .init(host: "127.0.0.1", port: 0), services: [EchoService()])
         let serving = Task { try await server.run() }
@@ -23,6 +23,8 @@ struct ChannelMetricsTests {
         let metrics = KRPCChannelMetrics(key: key, factory: KRPCPrometheusFactory(registry: prometheus))
         var configuration = KRPCChannel.Configuration()
         configuration.attemptObserver = { metrics.record($0) }
+        let factory = KRPCPrometheusFactory(registry: prometheus)
+        configuration.interceptors = [KRPCClientMetricsInterceptor(KRPCCallMetrics(.client, methods: [key], factory: factory))]
         configuration.failover = FailoverPolicy()
         // Round robin over two nodes: each call that picks the dead node fails over to the live one.
         let channel = KRPCChannel(key: key, registry: registry, configuration: configuration, seed: 1)
@@ -33,14 +35,22 @@ struct ChannelMetricsTests {
         for _ in 0..<calls {
             _ = try await channel.call(service: key.service, method: key.method, payload: [], deadline: .seconds(5))
         }
+        // A method the node does not serve: a caller error, counted by its code under its own labels.
+        await #expect(throws: KRPCError.self) {
+            try await channel.call(service: key.service, method: "Nope", payload: [], deadline: .seconds(5))
+        }
         let snapshot = channel.snapshot()
         metrics.observe(snapshot)
         let text = PrometheusText(prometheus.emitToString())
         let labels = ["service": key.service, "method": key.method]
         func with(_ extra: [String: String]) -> [String: String] { labels.merging(extra) { $1 } }
 
-        #expect(text.value("krpc_client_calls_total", with(["outcome": "success"])) == Double(calls))
-        #expect(text.value("krpc_client_calls_total", with(["outcome": "failure"])) == 0)
+        #expect(text.value("krpc_client_calls_total", with(["code": "ok"])) == Double(calls))
+        #expect(text.value("krpc_client_call_duration_seconds_count", labels) == Double(calls))
+        #expect(text.value("krpc_client_calls_in_flight", labels) == 0)
+        #expect(
+            text.value("krpc_client_calls_total", ["service": key.service, "method": "Nope", "code": "unknown_method"])
+                == 1)
         let liveNode = live.description
         let deadNode = dead.description
         #expect(text.value("krpc_client_attempts_total", with(["node": liveNode, "outcome": "success"])) == Double(calls))
@@ -67,7 +77,7 @@ struct ChannelMetricsTests {
         // Observing the same snapshot again adds nothing.
         metrics.observe(snapshot)
         let again = PrometheusText(prometheus.emitToString())
-        #expect(again.value("krpc_client_calls_total", with(["outcome": "success"])) == Double(calls))
+        #expect(again.value("krpc_client_failovers_total", labels) == Double(snapshot.retries))
 
         // A node that leaves loses its breaker series.
         try await registry.deregister(dead)

@@ -11,8 +11,8 @@ struct ServerMetricsInterceptorTests {
     @Test("Echo (non-suspending) and Health (suspending) calls are counted by code and timed; none left in flight")
     func countsCalls() async throws {
         let prometheus = PrometheusCollectorRegistry()
-        let metrics = KRPCServerMetrics(
-            methods: [ServiceKey(service: Echo.name, method: Echo.echo)], factory: KRPCPrometheusFactory(registry: prometheus))
+        let metrics = KRPCCallMetrics(
+            .server, methods: [ServiceKey(service: Echo.name, method: Echo.echo)], factory: KRPCPrometheusFactory(registry: prometheus))
         let server = KRPCServer(
             configuration: .init(host: "127.0.0.1", port: 0, interceptors: [KRPCServerMetricsInterceptor(metrics)]),
             services: [EchoService()])

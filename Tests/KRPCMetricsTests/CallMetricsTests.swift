@@ -4,14 +4,14 @@ import KRPCTestSupport
 import Prometheus
 import Testing
 
-/// ``KRPCServerMetrics`` into a Prometheus registry through ``KRPCPrometheusFactory`` (no bootstrap).
-@Suite("KRPCServerMetrics: counters by code, duration histogram, in flight")
-struct ServerMetricsTests {
+/// ``KRPCCallMetrics`` (server side) into a Prometheus registry through ``KRPCPrometheusFactory`` (no bootstrap).
+@Suite("KRPCCallMetrics: counters by code, duration histogram, in flight")
+struct CallMetricsTests {
     @Test("calls are counted by method and code; durations land in the right buckets; in flight goes up and down")
     func recordsCalls() async throws {
         let registry = PrometheusCollectorRegistry()
-        let metrics = KRPCServerMetrics(
-            methods: [ServiceKey(service: "Echo", method: "Echo")], factory: KRPCPrometheusFactory(registry: registry))
+        let metrics = KRPCCallMetrics(
+            .server, methods: [ServiceKey(service: "Echo", method: "Echo")], factory: KRPCPrometheusFactory(registry: registry))
         let echo = metrics.method(service: "Echo", method: "Echo")
         #expect(metrics.method(service: "Echo", method: "Echo") === echo, "the metrics of a method are made once")
         // Declared methods appear at zero before their first call.
@@ -51,8 +51,8 @@ struct ServerMetricsTests {
           .enabled(if: Promtool.isAvailable, "promtool is not installed (Debian package 'prometheus')"))
     func promtoolAccepts() async throws {
         let registry = PrometheusCollectorRegistry()
-        let metrics = KRPCServerMetrics(
-            methods: [ServiceKey(service: "Echo", method: "Echo")], factory: KRPCPrometheusFactory(registry: registry))
+        let metrics = KRPCCallMetrics(
+            .server, methods: [ServiceKey(service: "Echo", method: "Echo")], factory: KRPCPrometheusFactory(registry: registry))
         let echo = metrics.method(service: "Echo", method: "Echo")
         echo.callStarted()
         echo.callEnded(code: 14, nanoseconds: 2_000_000)
