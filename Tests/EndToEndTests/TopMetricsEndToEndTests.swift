@@ -73,4 +73,19 @@ struct TopMetricsEndToEndTests {
         #expect(top.log().contains("\"nodes\""), "\(top.log())")
         #expect(try await server.terminate() == 0)
     }
+
+    @Test("a metrics port in use is a clear error, before anything runs")
+    func metricsPortInUse() async throws {
+        let server = try await ServerProcess.start(["--no-registry", "--no-redis"])
+        let port = server.address.port  // taken by the server
+        let log = NSTemporaryDirectory() + "krpc-top-metrics-\(UUID().uuidString.prefix(8)).log"
+        let (code, output) = try await runToExit("krpc-top", [
+            "--nodes", "\(server.address)", "--no-redis", "--once", "--duration", "5", "--metrics-port", "\(port)",
+            "--log-file", log,
+        ])
+        #expect(code == 1, "\(output)")
+        #expect(output.contains("--metrics-port \(port): cannot listen on 127.0.0.1:\(port)"), "\(output)")
+        #expect(!output.contains("Fatal error"), "\(output)")
+        #expect(try await server.terminate() == 0)
+    }
 }
