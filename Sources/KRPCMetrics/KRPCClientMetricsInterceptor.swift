@@ -21,6 +21,7 @@ public struct KRPCClientMetricsInterceptor: KRPCClientInterceptor {
         self.metrics = metrics
     }
 
+    /// Counts the call in flight, passes it on, then records its duration and code.
     public func intercept(
         request: KRPCClientRequest,
         context: KRPCClientContext,

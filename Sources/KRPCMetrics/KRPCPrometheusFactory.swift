@@ -33,6 +33,7 @@ public struct KRPCPrometheusFactory: MetricsFactory {
         self.known[label].map { MetricNameDescriptor(metricName: label, unitName: "", helpText: $0) }
     }
 
+    /// A counter: with its HELP text when it is one of krpc's.
     public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         guard let descriptor = self.descriptor(label) else {
             return self.fallback.makeCounter(label: label, dimensions: dimensions)
@@ -40,6 +41,7 @@ public struct KRPCPrometheusFactory: MetricsFactory {
         return self.registry.makeCounter(descriptor: descriptor, labels: dimensions)
     }
 
+    /// A floating-point counter: with its HELP text when it is one of krpc's.
     public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
         guard let descriptor = self.descriptor(label) else {
             return self.fallback.makeFloatingPointCounter(label: label, dimensions: dimensions)
@@ -47,6 +49,7 @@ public struct KRPCPrometheusFactory: MetricsFactory {
         return self.registry.makeCounter(descriptor: descriptor, labels: dimensions)
     }
 
+    /// A gauge (`aggregate: false`, with its HELP text when it is one of krpc's) or a value histogram.
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         guard !aggregate, let descriptor = self.descriptor(label) else {
             return self.fallback.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate)
@@ -54,6 +57,7 @@ public struct KRPCPrometheusFactory: MetricsFactory {
         return self.registry.makeGauge(descriptor: descriptor, labels: dimensions)
     }
 
+    /// A gauge: with its HELP text when it is one of krpc's.
     public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         guard let descriptor = self.descriptor(label) else {
             return self.fallback.makeMeter(label: label, dimensions: dimensions)
@@ -61,6 +65,8 @@ public struct KRPCPrometheusFactory: MetricsFactory {
         return self.registry.makeGauge(descriptor: descriptor, labels: dimensions)
     }
 
+    /// A duration histogram: krpc's with their HELP text and ``KRPCMetricsCatalog/durationBuckets``, others with
+    /// the same buckets.
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         guard let descriptor = self.descriptor(label) else {
             return self.fallback.makeTimer(label: label, dimensions: dimensions)
@@ -69,22 +75,27 @@ public struct KRPCPrometheusFactory: MetricsFactory {
             descriptor: descriptor, labels: dimensions, buckets: KRPCMetricsCatalog.durationBuckets)
     }
 
+    /// Removes the counter from the registry.
     public func destroyCounter(_ handler: any CounterHandler) {
         self.fallback.destroyCounter(handler)
     }
 
+    /// Removes the counter from the registry.
     public func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {
         self.fallback.destroyFloatingPointCounter(handler)
     }
 
+    /// Removes the gauge or histogram from the registry.
     public func destroyRecorder(_ handler: any RecorderHandler) {
         self.fallback.destroyRecorder(handler)
     }
 
+    /// Removes the gauge from the registry.
     public func destroyMeter(_ handler: any MeterHandler) {
         self.fallback.destroyMeter(handler)
     }
 
+    /// Removes the histogram from the registry.
     public func destroyTimer(_ handler: any TimerHandler) {
         self.fallback.destroyTimer(handler)
     }

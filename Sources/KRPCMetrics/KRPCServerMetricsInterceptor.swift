@@ -22,6 +22,7 @@ public struct KRPCServerMetricsInterceptor: KRPCNonSuspendingServerInterceptor {
         self.metrics = metrics
     }
 
+    /// Counts the call in flight, passes it on, then records its duration and code.
     public func intercept(
         request: KRPCServerRequest,
         context: KRPCServerContext,
@@ -40,6 +41,7 @@ public struct KRPCServerMetricsInterceptor: KRPCNonSuspendingServerInterceptor {
         }
     }
 
+    /// As ``intercept(request:context:next:)``, on the event loop without suspending.
     public func interceptNonSuspending(
         request: KRPCServerRequest,
         context: KRPCServerContext,

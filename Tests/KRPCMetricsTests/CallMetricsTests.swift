@@ -1,6 +1,7 @@
 import KRPC
 import KRPCMetrics
 import KRPCTestSupport
+import CoreMetrics
 import Prometheus
 import Testing
 
@@ -70,5 +71,21 @@ struct CallMetricsTests {
         #expect(KRPCMetricsCatalog.codeLabel(KRPCError.Code.deadlineExceeded.rawValue) == "deadline_exceeded")
         #expect(KRPCMetricsCatalog.codeLabel(KRPCError.Code.unknownMethod.rawValue) == "unknown_method")
         #expect(KRPCMetricsCatalog.codeLabel(99) == "code_99")
+    }
+
+    @Test("the factory passes other metrics to swift-prometheus (no HELP text), histograms with krpc's buckets")
+    func otherMetrics() {
+        let registry = PrometheusCollectorRegistry()
+        let factory = KRPCPrometheusFactory(registry: registry)
+        CoreMetrics.Counter(label: "app_requests_total", dimensions: [("route", "/a")], factory: factory).increment()
+        CoreMetrics.Timer(label: "app_seconds", factory: factory).recordNanoseconds(700_000)
+        let output = registry.emitToString()
+        #expect(output.contains("# TYPE app_requests_total counter\n"), "\(output)")
+        #expect(!output.contains("# HELP app_requests_total"), "\(output)")
+        let text = PrometheusText(output)
+        #expect(text.value("app_requests_total", ["route": "/a"]) == 1)
+        #expect(text.value("app_seconds_bucket", ["le": "0.001"]) == 1)
+        #expect(text.value("app_seconds_bucket", ["le": "0.0005"]) == 0)
+        #expect(text.matching("app_seconds_bucket").count == KRPCMetricsCatalog.durationBuckets.count + 1)
     }
 }
