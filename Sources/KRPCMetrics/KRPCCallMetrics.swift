@@ -55,8 +55,9 @@ public final class KRPCCallMetrics: Sendable {
             let labels = [("service", key.service), ("method", key.method)]
             self.ok = CoreMetrics.Counter(label: names.calls, dimensions: labels + [("code", "ok")], factory: factory)
             self.duration = CoreMetrics.Timer(label: names.duration, dimensions: labels, factory: factory)
+            // Not set to 0 here: a second recorder of the same method (a client's stack made again) shares the gauge
+            // with the first, whose calls may still be in flight.
             self.inFlight = Meter(label: names.inFlight, dimensions: labels, factory: factory)
-            self.inFlight.set(0)
         }
 
         /// A call started.

@@ -76,8 +76,6 @@ public final class KRPCChannelMetrics: Sendable {
         self.hedges = CoreMetrics.Counter(label: KRPCMetricsCatalog.clientHedges.name, dimensions: labels, factory: factory)
         self.panic = Gauge(label: KRPCMetricsCatalog.clientPanic.name, dimensions: labels, factory: factory)
         self.nodeCount = Gauge(label: KRPCMetricsCatalog.clientNodes.name, dimensions: labels, factory: factory)
-        self.panic.record(0)
-        self.nodeCount.record(0)
     }
 
     /// Counts one attempt and records its latency (the channel's ``KRPCChannel/Configuration/attemptObserver``).

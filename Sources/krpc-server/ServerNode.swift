@@ -1,6 +1,6 @@
 import KRPC
-import KRPCPolicy
 import KRPCMetrics
+import KRPCPolicy
 import KRPCRedis
 import KRPCServices
 import Logging
