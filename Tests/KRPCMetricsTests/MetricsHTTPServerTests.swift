@@ -129,4 +129,25 @@ struct MetricsHTTPServerTests {
             await #expect(throws: MetricsHTTPServerError.self) { try await second.run() }
         }
     }
+
+    @Test("cancelling run() closes a keep-alive connection that is still open, and run() returns")
+    func cancelClosesConnections() async throws {
+        let port = Mutex<Int?>(nil)
+        let server = MetricsHTTPServer(
+            registry: PrometheusCollectorRegistry(),
+            configuration: .init(onListening: { address in port.withLock { $0 = address.port } }))
+        let running = Task { try await server.run() }
+        try await waitUntil("the metrics server to listen") { port.withLock { $0 } != nil }
+        let connection = try HTTPProbe.Connection(port: try #require(port.withLock { $0 }))
+        connection.send(Array("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        let first = connection.read(until: { $0.contains("\r\n\r\n") }, timeout: .seconds(10))
+        #expect(first.status == 200 && !first.closed, "\(first.raw)")
+        let start = ContinuousClock.now
+        running.cancel()
+        try await running.value
+        // Well before the 30 s idle timeout: run() closed it.
+        let rest = connection.read(until: { _ in false }, timeout: .seconds(10))
+        #expect(rest.closed)
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
 }

@@ -54,43 +54,70 @@ public enum HTTPProbe {
     public static func exchange(host: String = "127.0.0.1", port: Int, request: [UInt8], timeout: Duration) throws
         -> Response
     {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestEnvironmentError(message: "socket: errno \(errno)") }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(truncatingIfNeeded: port)).bigEndian
-        guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else {
-            throw TestEnvironmentError(message: "\(host) is not an IPv4 address")
+        let connection = try Connection(host: host, port: port)
+        connection.send(request)
+        return connection.read(until: { _ in false }, timeout: timeout)
+    }
+
+    /// A TCP connection kept open across steps of a test (blocking calls, with timeouts).
+    public final class Connection {
+        private let fd: Int32
+
+        /// Connects to `host:port` (an IPv4 literal).
+        /// - Throws: ``TestEnvironmentError`` when the connection cannot be made.
+        public init(host: String = "127.0.0.1", port: Int) throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw TestEnvironmentError(message: "socket: errno \(errno)") }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(truncatingIfNeeded: port)).bigEndian
+            guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else {
+                close(fd)
+                throw TestEnvironmentError(message: "\(host) is not an IPv4 address")
+            }
+            let connected = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard connected == 0 else {
+                close(fd)
+                throw TestEnvironmentError(message: "connect \(host):\(port): errno \(errno)")
+            }
+            self.fd = fd
         }
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+
+        deinit { close(self.fd) }
+
+        /// Sends `bytes` (stops early if the server has closed: what it said can still be read).
+        public func send(_ bytes: [UInt8]) {
+            var sent = 0
+            while sent < bytes.count {
+                let n = bytes[sent...].withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { break }
+                sent += n
             }
         }
-        guard connected == 0 else { throw TestEnvironmentError(message: "connect \(host):\(port): errno \(errno)") }
-        var sent = 0
-        while sent < request.count {
-            let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { break }  // the server may close early (a refused request): read what it said
-            sent += n
-        }
-        let deadline = ContinuousClock.now + timeout
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        var closed = false
-        while ContinuousClock.now < deadline {
-            let left = deadline - ContinuousClock.now
-            let ms = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, max(1, ms)) == 1 else { continue }
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 {
-                closed = true
-                break
+
+        /// Reads until `done` holds for what was read, the server closes the connection, or `timeout` passes.
+        public func read(until done: (String) -> Bool, timeout: Duration) -> Response {
+            let deadline = ContinuousClock.now + timeout
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            var closed = false
+            while ContinuousClock.now < deadline && !done(String(decoding: received, as: UTF8.self)) {
+                let left = deadline - ContinuousClock.now
+                let ms = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
+                var pfd = pollfd(fd: self.fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&pfd, 1, max(1, ms)) == 1 else { continue }
+                let n = buffer.withUnsafeMutableBytes { recv(self.fd, $0.baseAddress, $0.count, 0) }
+                if n <= 0 {
+                    closed = true
+                    break
+                }
+                received += buffer[0..<n]
             }
-            received += buffer[0..<n]
+            return Response(raw: String(decoding: received, as: UTF8.self), closed: closed)
         }
-        return Response(raw: String(decoding: received, as: UTF8.self), closed: closed)
     }
 }
