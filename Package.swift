@@ -141,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "krpc-server",
             dependencies: [
-                "KRPC", "KRPCZooKeeper", "KRPCRedis", "KRPCServices",
+                "KRPC", "KRPCZooKeeper", "KRPCRedis", "KRPCServices", "KRPCTracing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -164,7 +164,7 @@ let package = Package(
         .executableTarget(
             name: "krpc-bench",
             dependencies: [
-                "KRPC", "KRPCZooKeeper",
+                "KRPC", "KRPCZooKeeper", "KRPCTracing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -103,6 +103,15 @@ struct KRPCServerCommand: AsyncParsableCommand {
     @Option(help: "Most calls one connection may have in flight; past it a call is answered 'overloaded' at once.")
     var maxCallsPerConnection: Int = 16_384
 
+    @Flag(
+        help: """
+            Serve every call through the tracing interceptor (a server span per call, the caller's trace context \
+            from the request metadata). krpc-server bootstraps no tracer, so nothing is recorded: this is what the \
+            interceptor costs a server that has it installed without a tracer.
+            """
+    )
+    var tracing = false
+
     func validate() throws {
         guard (0...65535).contains(self.port) else {
             throw ValidationError("--port must be 0...65535, got \(self.port)")
@@ -202,6 +211,7 @@ struct KRPCServerCommand: AsyncParsableCommand {
                 weight: self.weight ?? 1,
                 flushEvery: self.flushEvery,
                 maximumConcurrentCallsPerConnection: self.maxCallsPerConnection,
+                tracing: self.tracing,
                 logger: logger
             ),
             registry: registry

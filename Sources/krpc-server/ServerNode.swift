@@ -2,6 +2,7 @@ import KRPC
 import KRPCPolicy
 import KRPCRedis
 import KRPCServices
+import KRPCTracing
 import Logging
 import ServiceLifecycle
 
@@ -33,6 +34,8 @@ struct ServerNode {
         var flushEvery: Int
         /// See KRPCServer.Configuration.maximumConcurrentCallsPerConnection.
         var maximumConcurrentCallsPerConnection: Int
+        /// `--tracing`: serve every call through ``KRPCServerTracingInterceptor``.
+        var tracing: Bool = false
         var logger: Logger
     }
 
@@ -71,7 +74,8 @@ struct ServerNode {
                 // Without --allow-fault-injection the key is still watched (to warn that it is ignored), but
                 // no call asks about it.
                 faultSource: configuration.redis != nil && configuration.allowFaultInjection ? faults : nil,
-                counters: tally
+                counters: tally,
+                interceptors: configuration.tracing ? [KRPCServerTracingInterceptor()] : []
             ),
             services: services
         )
