@@ -28,8 +28,8 @@ public struct KRPCServerTracingInterceptor: KRPCNonSuspendingServerInterceptor {
     ///
     /// - Parameter tracer: the tracer to use; `nil` (default): `InstrumentationSystem.tracer` as it is
     ///   now, so create the interceptor after bootstrapping the tracer (as swift-metrics' factory is read
-    ///   when a metric is created). Reading it at each call would cost more than a whole call's share
-    ///   of a no-op tracer.
+    ///   when a metric is created): reading it per call takes a task-local read, a lock and two casts,
+    ///   where the no-op case now costs one check.
     public init(tracer: (any Tracer)? = nil) {
         let tracer = tracer ?? InstrumentationSystem.tracer
         self.tracer = tracer
