@@ -161,7 +161,7 @@ let package = Package(
         .executableTarget(
             name: "krpc-server",
             dependencies: [
-                "KRPC", "KRPCZooKeeper", "KRPCRedis", "KRPCServices", "KRPCMetrics",
+                "KRPC", "KRPCZooKeeper", "KRPCRedis", "KRPCServices", "KRPCMetrics", "KRPCTracing",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -188,7 +188,7 @@ let package = Package(
         .executableTarget(
             name: "krpc-bench",
             dependencies: [
-                "KRPC", "KRPCZooKeeper",
+                "KRPC", "KRPCZooKeeper", "KRPCTracing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

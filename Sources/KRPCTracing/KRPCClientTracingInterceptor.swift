@@ -21,14 +21,20 @@ public import Tracing
 /// configuration.interceptors = [KRPCClientTracingInterceptor()]
 /// ```
 public struct KRPCClientTracingInterceptor: KRPCClientInterceptor {
-    private let tracer: (any Tracer)?
+    private let tracer: any Tracer
+    /// Whether ``tracer`` is the no-op one: then calls are only passed on.
+    private let isNoOp: Bool
 
     /// Creates the interceptor.
     ///
-    /// - Parameter tracer: the tracer to use; `nil` (default): `InstrumentationSystem.tracer`, read
-    ///   at each call (the one bootstrapped, or bound with `withTracer` around the call).
+    /// - Parameter tracer: the tracer to use; `nil` (default): `InstrumentationSystem.tracer` as it is
+    ///   now, so create the interceptor after bootstrapping the tracer (as swift-metrics' factory is read
+    ///   when a metric is created): reading it per call takes a task-local read, a lock and two casts,
+    ///   where the no-op case now costs one check.
     public init(tracer: (any Tracer)? = nil) {
+        let tracer = tracer ?? InstrumentationSystem.tracer
         self.tracer = tracer
+        self.isNoOp = tracer is NoOpTracer
     }
 
     public func intercept(
@@ -36,8 +42,8 @@ public struct KRPCClientTracingInterceptor: KRPCClientInterceptor {
         context: KRPCClientContext,
         next: @Sendable (KRPCClientRequest, KRPCClientContext) async throws(KRPCError) -> KRPCClientResponse
     ) async throws(KRPCError) -> KRPCClientResponse {
-        let tracer = self.tracer ?? InstrumentationSystem.tracer
-        if tracer is NoOpTracer { return try await next(request, context) }
+        if self.isNoOp { return try await next(request, context) }
+        let tracer = self.tracer
         let span = tracer.startSpan(
             context.descriptor.spanName,
             context: ServiceContext.current ?? .topLevel,

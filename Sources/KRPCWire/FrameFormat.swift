@@ -63,7 +63,8 @@
 ///   error (GOAWAY 15 protocol error, "request metadata over the limit"); the krpc client refuses to
 ///   send more (call error 3, nothing sent), so only a foreign peer meets that GOAWAY.
 /// - Receivers that predate field 8 skip it, as any unknown field: a request with metadata reaches them
-///   as a request without. Other kinds carry no metadata (a receiver ignores field 8 on them).
+///   as a request without. Other kinds carry no metadata: a sender leaves field 8 out of them, and a
+///   receiver does not use it there (the krpc decoder still checks it as above).
 /// - What the keys mean is up to the application and its interceptors; krpc's tracing interceptors
 ///   write and read the keys of the tracer's format (W3C Trace Context: `traceparent`, `tracestate`).
 ///

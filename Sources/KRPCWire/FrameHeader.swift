@@ -64,7 +64,8 @@ public struct FrameHeader: Hashable, Sendable, CustomStringConvertible {
         switch self.kind {
         case .request:
             "REQUEST #\(self.requestID) \(self.service).\(self.method) deadline \(self.deadlineMilliseconds) ms"
-                + (self.metadata.isEmpty ? "" : " metadata \(self.metadata)")
+                // Keys only: values may be secrets (tokens), and descriptions end up in logs.
+                + (self.metadata.isEmpty ? "" : " metadata [\(self.metadata.map(\.key).joined(separator: ", "))]")
         case .response:
             self.status == 0 ? "RESPONSE #\(self.requestID) ok" : "RESPONSE #\(self.requestID) \(self.status): \"\(self.message)\""
         case .cancel:

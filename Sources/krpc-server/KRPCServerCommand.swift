@@ -109,6 +109,15 @@ struct KRPCServerCommand: AsyncParsableCommand {
             valueName: "port"))
     var metricsPort: Int?
 
+    @Flag(
+        help: """
+            Serve every call through the tracing interceptor (a server span per call, the caller's trace context \
+            from the request metadata). krpc-server bootstraps no tracer, so nothing is recorded: this is what the \
+            interceptor costs a server that has it installed without a tracer.
+            """
+    )
+    var tracing = false
+
     func validate() throws {
         guard (0...65535).contains(self.port) else {
             throw ValidationError("--port must be 0...65535, got \(self.port)")
@@ -217,6 +226,7 @@ struct KRPCServerCommand: AsyncParsableCommand {
                 flushEvery: self.flushEvery,
                 maximumConcurrentCallsPerConnection: self.maxCallsPerConnection,
                 metricsPort: self.metricsPort,
+                tracing: self.tracing,
                 logger: logger
             ),
             registry: registry

@@ -3,6 +3,7 @@ import KRPCMetrics
 import KRPCPolicy
 import KRPCRedis
 import KRPCServices
+import KRPCTracing
 import Logging
 import ServiceLifecycle
 
@@ -36,6 +37,8 @@ struct ServerNode {
         var maximumConcurrentCallsPerConnection: Int
         /// Serve `/metrics` on this port (0: any free one), on `host`; `nil` = no metrics (`--metrics-port`).
         var metricsPort: Int?
+        /// `--tracing`: serve every call through ``KRPCServerTracingInterceptor``.
+        var tracing: Bool = false
         var logger: Logger
     }
 
@@ -82,7 +85,9 @@ struct ServerNode {
                 // no call asks about it.
                 faultSource: configuration.redis != nil && configuration.allowFaultInjection ? faults : nil,
                 counters: tally,
-                interceptors: metrics.map { [KRPCServerMetricsInterceptor($0.metrics)] } ?? []
+                // Tracing outermost (its span covers the whole call), then metrics.
+                interceptors: (configuration.tracing ? [KRPCServerTracingInterceptor()] : [])
+                    + (metrics.map { [KRPCServerMetricsInterceptor($0.metrics)] } ?? [])
             ),
             services: services
         )

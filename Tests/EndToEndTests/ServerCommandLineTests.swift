@@ -74,6 +74,19 @@ struct ServerCommandLineTests {
         #expect(server.logLines(containing: "name: zhangsan").isEmpty, "\(server.log())")
     }
 
+    @Test("--tracing: calls go through the tracing interceptor (no tracer bootstrapped) and answer as without it")
+    func tracingFlag() async throws {
+        let server = try await ServerProcess.start(["--no-registry", "--no-redis", "--tracing"])
+        let connection = server.connect()
+        #expect(try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456").success)
+        var echo = EchoRequest()
+        echo.value = Data("traced".utf8)
+        let options = KRPCCallOptions(metadata: ["traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"])
+        #expect(try await EchoClient(connection).echo(echo, options: options).value == Data("traced".utf8))
+        await connection.close()
+        #expect(try await server.terminate() == 0)
+    }
+
     @Test("at debug, Login logs as the seed does with the password masked")
     func demoServiceMasksPassword() async throws {
         let server = try await ServerProcess.start(["--no-registry", "--no-redis", "--log-level", "debug"])

@@ -26,7 +26,8 @@ struct ServerMetricsEndToEndTests {
         "counters and the histogram have the calls' values, and promtool accepts the output",
         .enabled(if: Promtool.isAvailable, "promtool is not installed (Debian package 'prometheus')"))
     func scrapeAfterCalls() async throws {
-        let (server, metricsPort) = try await self.startServer()
+        // With the tracing interceptor too (no tracer): both installed, as the cost is measured.
+        let (server, metricsPort) = try await self.startServer(["--tracing"])
         // Scripts find the node's port in the first line containing "listening on" (shared/bench/run.sh does).
         let first = server.process.log().split(separator: "\n").first { $0.contains("listening on") }
         #expect(first.map(String.init) == "listening on \(server.address)", "\(server.process.log())")
@@ -45,7 +46,7 @@ struct ServerMetricsEndToEndTests {
         }
         await connection.close()
 
-        let response = try await Task.detached { try HTTPProbe.get(port: metricsPort, path: "/metrics") }.value
+        let response = try await HTTPProbe.get(port: metricsPort, path: "/metrics")
         #expect(response.status == 200, "\(response.raw)")
         #expect(response.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
         let text = PrometheusText(response.body)

@@ -46,7 +46,7 @@ struct TopMetricsEndToEndTests {
         var body = ""
         try await waitUntil("the client metrics to show calls, failovers and the dead node's breaker", timeout: .seconds(30),
                             pollEvery: .milliseconds(200)) {
-            body = try await Task.detached { try HTTPProbe.get(port: metricsPort, path: "/metrics").body }.value
+            body = try await HTTPProbe.get(port: metricsPort, path: "/metrics").body
             let text = PrometheusText(body)
             return (text.value("krpc_client_attempts_total", with(["node": live, "outcome": "success"])) ?? 0) >= 20
                 && (text.value("krpc_client_attempts_total", with(["node": dead, "outcome": "failure"])) ?? 0) >= 5

@@ -39,14 +39,16 @@ struct MetricsHTTPServerTests {
         try await running.value
     }
 
-    private func send(_ port: Int, _ request: String, timeout: Duration = .seconds(10)) throws -> HTTPProbe.Response {
-        try HTTPProbe.exchange(port: port, request: Array(request.utf8), timeout: timeout)
+    private func send(_ port: Int, _ request: String, timeout: Duration = .seconds(10)) async throws
+        -> HTTPProbe.Response
+    {
+        try await HTTPProbe.exchange(port: port, request: Array(request.utf8), timeout: timeout)
     }
 
     @Test("GET /metrics answers 200 in the Prometheus text format, with HELP and TYPE")
     func servesMetrics() async throws {
         try await self.withServer { port in
-            let response = try HTTPProbe.get(port: port, path: "/metrics")
+            let response = try await HTTPProbe.get(port: port, path: "/metrics")
             #expect(response.status == 200, "\(response.raw)")
             #expect(response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
             #expect(response.body.contains("# HELP test_things_total Things.\n"), "\(response.body)")
@@ -55,17 +57,17 @@ struct MetricsHTTPServerTests {
             #expect(response.headers["content-length"] == "\(response.body.utf8.count)")
             #expect(response.closed)
             // A query string is not part of the path.
-            #expect(try HTTPProbe.get(port: port, path: "/metrics?x=1").status == 200)
+            #expect(try await HTTPProbe.get(port: port, path: "/metrics?x=1").status == 200)
         }
     }
 
     @Test("HEAD /metrics answers the head only; two requests on one keep-alive connection are both answered")
     func headAndKeepAlive() async throws {
         try await self.withServer { port in
-            let head = try self.send(port, "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let head = try await self.send(port, "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             #expect(head.status == 200, "\(head.raw)")
             #expect(head.body.isEmpty, "\(head.raw)")
-            let two = try self.send(
+            let two = try await self.send(
                 port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             #expect(two.raw.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(two.raw)")
             #expect(two.raw.contains("HTTP/1.1 404 Not Found\r\n"), "\(two.raw)")
@@ -85,7 +87,7 @@ struct MetricsHTTPServerTests {
     )
     func badRequests(request: String, status: Int) async throws {
         try await self.withServer { port in
-            let response = try self.send(port, request)
+            let response = try await self.send(port, request)
             #expect(response.status == status, "\(response.raw)")
             #expect(response.closed, "the connection stays open: \(response.raw)")
             if status == 405 { #expect(response.headers["allow"] == "GET, HEAD") }
@@ -96,15 +98,15 @@ struct MetricsHTTPServerTests {
     func oversizeRequests() async throws {
         try await self.withServer { port in
             let bigHeader = String(repeating: "a", count: 2000)
-            let head = try self.send(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: \(bigHeader)\r\n\r\n")
+            let head = try await self.send(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: \(bigHeader)\r\n\r\n")
             #expect(head.status == 431, "\(head.raw)")
             #expect(head.closed)
             let body = String(repeating: "b", count: 1500)
-            let post = try self.send(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1500\r\n\r\n\(body)")
+            let post = try await self.send(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1500\r\n\r\n\(body)")
             #expect(post.status == 413, "\(post.raw)")
             #expect(post.closed)
             // A body within the limit is read and the request answered.
-            let small = try self.send(
+            let small = try await self.send(
                 port, "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello")
             #expect(small.status == 200, "\(small.raw)")
         }
@@ -114,7 +116,7 @@ struct MetricsHTTPServerTests {
     func idleConnectionClosed() async throws {
         try await self.withServer(idleTimeout: .milliseconds(300)) { port in
             let start = ContinuousClock.now
-            let response = try self.send(port, "", timeout: .seconds(10))
+            let response = try await self.send(port, "", timeout: .seconds(10))
             let elapsed = ContinuousClock.now - start
             #expect(response.closed, "still open after 10 s")
             #expect(response.raw.isEmpty, "\(response.raw)")
@@ -138,15 +140,15 @@ struct MetricsHTTPServerTests {
             configuration: .init(onListening: { address in port.withLock { $0 = address.port } }))
         let running = Task { try await server.run() }
         try await waitUntil("the metrics server to listen") { port.withLock { $0 } != nil }
-        let connection = try HTTPProbe.Connection(port: try #require(port.withLock { $0 }))
-        connection.send(Array("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
-        let first = connection.read(until: { $0.contains("\r\n\r\n") }, timeout: .seconds(10))
+        let connection = try await HTTPProbe.Connection(port: try #require(port.withLock { $0 }))
+        await connection.send(Array("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        let first = await connection.read(until: { $0.contains("\r\n\r\n") }, timeout: .seconds(10))
         #expect(first.status == 200 && !first.closed, "\(first.raw)")
         let start = ContinuousClock.now
         running.cancel()
         try await running.value
         // Well before the 30 s idle timeout: run() closed it.
-        let rest = connection.read(until: { _ in false }, timeout: .seconds(10))
+        let rest = await connection.read(until: { _ in false }, timeout: .seconds(10))
         #expect(rest.closed)
         #expect(ContinuousClock.now - start < .seconds(10))
     }

@@ -4,8 +4,11 @@ import Foundation
 import Glibc
 #endif
 
-/// A blocking HTTP/1.1 exchange over a real TCP socket, for tests of HTTP endpoints (`/metrics`): sends bytes as
-/// given (well-formed or not) and reads until the server closes or the timeout passes.
+/// An HTTP/1.1 exchange over a real TCP socket, for tests of HTTP endpoints (`/metrics`): sends bytes as given
+/// (well-formed or not) and reads until the server closes or the timeout passes.
+///
+/// The socket calls block, so they run on a thread of their own, never on Swift concurrency's few cooperative
+/// threads (tests blocking those starved the very servers they waited for).
 public enum HTTPProbe {
     /// What came back.
     public struct Response: Sendable {
@@ -41,9 +44,9 @@ public enum HTTPProbe {
 
     /// `GET path` with `Connection: close`.
     public static func get(host: String = "127.0.0.1", port: Int, path: String, timeout: Duration = .seconds(10))
-        throws -> Response
+        async throws -> Response
     {
-        try self.exchange(
+        try await self.exchange(
             host: host, port: port,
             request: Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8), timeout: timeout)
     }
@@ -51,21 +54,38 @@ public enum HTTPProbe {
     /// Connects to `host:port` (an IPv4 literal), sends `request`, and reads until the server closes the
     /// connection or `timeout` passes.
     /// - Throws: ``TestEnvironmentError`` when the connection cannot be made.
-    public static func exchange(host: String = "127.0.0.1", port: Int, request: [UInt8], timeout: Duration) throws
-        -> Response
+    public static func exchange(host: String = "127.0.0.1", port: Int, request: [UInt8], timeout: Duration)
+        async throws -> Response
     {
-        let connection = try Connection(host: host, port: port)
-        connection.send(request)
-        return connection.read(until: { _ in false }, timeout: timeout)
+        let connection = try await Connection(host: host, port: port)
+        await connection.send(request)
+        return await connection.read(until: { _ in false }, timeout: timeout)
     }
 
-    /// A TCP connection kept open across steps of a test (blocking calls, with timeouts).
-    public final class Connection {
+    /// Runs blocking `body` on a new thread and returns its result.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.start()
+        }
+    }
+
+    /// A TCP connection kept open across steps of a test (each step on a thread of its own, with a timeout).
+    public final class Connection: Sendable {
         private let fd: Int32
 
         /// Connects to `host:port` (an IPv4 literal).
         /// - Throws: ``TestEnvironmentError`` when the connection cannot be made.
-        public init(host: String = "127.0.0.1", port: Int) throws {
+        public convenience init(host: String = "127.0.0.1", port: Int) async throws {
+            let fd = try await HTTPProbe.onThread { try Self.open(host: host, port: port) }
+            self.init(fd: fd)
+        }
+
+        private init(fd: Int32) {
+            self.fd = fd
+        }
+
+        private static func open(host: String, port: Int) throws -> Int32 {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw TestEnvironmentError(message: "socket: errno \(errno)") }
             var addr = sockaddr_in()
@@ -84,13 +104,17 @@ public enum HTTPProbe {
                 close(fd)
                 throw TestEnvironmentError(message: "connect \(host):\(port): errno \(errno)")
             }
-            self.fd = fd
+            return fd
         }
 
         deinit { close(self.fd) }
 
         /// Sends `bytes` (stops early if the server has closed: what it said can still be read).
-        public func send(_ bytes: [UInt8]) {
+        public func send(_ bytes: [UInt8]) async {
+            _ = try? await HTTPProbe.onThread { self.sendNow(bytes) }
+        }
+
+        private func sendNow(_ bytes: [UInt8]) {
             var sent = 0
             while sent < bytes.count {
                 let n = bytes[sent...].withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -100,7 +124,12 @@ public enum HTTPProbe {
         }
 
         /// Reads until `done` holds for what was read, the server closes the connection, or `timeout` passes.
-        public func read(until done: (String) -> Bool, timeout: Duration) -> Response {
+        public func read(until done: @escaping @Sendable (String) -> Bool, timeout: Duration) async -> Response {
+            (try? await HTTPProbe.onThread { self.readNow(until: done, timeout: timeout) })
+                ?? Response(raw: "", closed: false)
+        }
+
+        private func readNow(until done: (String) -> Bool, timeout: Duration) -> Response {
             let deadline = ContinuousClock.now + timeout
             var received: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
