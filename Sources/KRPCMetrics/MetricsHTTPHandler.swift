@@ -81,7 +81,9 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func respond(context: ChannelHandlerContext, to head: HTTPRequestHead) {
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         guard path == Self.path else {
-            self.send(context: context, status: .notFound, version: head.version, keepAlive: head.isKeepAlive)
+            self.send(
+                context: context, status: .notFound, version: head.version, keepAlive: head.isKeepAlive,
+                withBody: head.method != .HEAD)
             return
         }
         switch head.method {
@@ -117,6 +119,7 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         status: HTTPResponseStatus,
         version: HTTPVersion,
         keepAlive: Bool,
+        withBody: Bool = true,
         extraHeaders: [(String, String)] = []
     ) {
         let text = "\(status.code) \(status.reasonPhrase)\n"
@@ -126,8 +129,10 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))),
                       promise: nil)
-        context.write(self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))),
-                      promise: nil)
+        if withBody {  // a HEAD request's answer has the head only
+            context.write(self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))),
+                          promise: nil)
+        }
         self.end(context: context, keepAlive: keepAlive)
     }
 

@@ -80,6 +80,7 @@ struct MetricsHTTPServerTests {
         arguments: [
             ("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404),
             ("GET /metrics/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404),
+            ("HEAD /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404),
             ("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 405),
             ("DELETE /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 405),
             ("this is not HTTP\r\n\r\n", 400),
@@ -91,6 +92,7 @@ struct MetricsHTTPServerTests {
             #expect(response.status == status, "\(response.raw)")
             #expect(response.closed, "the connection stays open: \(response.raw)")
             if status == 405 { #expect(response.headers["allow"] == "GET, HEAD") }
+            if request.hasPrefix("HEAD") { #expect(response.body.isEmpty, "\(response.raw)") }
         }
     }
 
