@@ -1,6 +1,7 @@
 import Foundation
 import KRPC
 import KRPCPolicy
+import KRPCTestSupport
 import KRPCWire
 import NIOCore
 import Synchronization
@@ -400,5 +401,46 @@ struct InterceptorTests {
                 _ = try await connection.call(service: "Echo", method: "Echo", payload: [], metadata: full)
             }
         }
+    }
+}
+
+@Suite("Logging server interceptor")
+struct LoggingInterceptorTests {
+    @Test("one line per call at its level, with method, code and duration; none when the logger is above it")
+    func logsEachCall() async throws {
+        let capture = LogCapture()
+        let log = EventLog()
+        try await withServer(
+            services: [MetadataService(log: log), EchoService()],
+            configure: {
+                $0.logger = capture.logger("server", level: .debug)
+                $0.interceptors = [KRPCLoggingServerInterceptor(level: .debug)]
+            }
+        ) { _, address in
+            try await withConnection(to: address) { connection in
+                _ = try await callMeta(connection)
+                _ = await #expect(throws: KRPCError.self) { try await callMeta(connection, "Fail") }
+                _ = try await EchoClient(connection).echo(EchoRequest(), options: .defaults)
+            }
+        }
+        let lines = capture.entries(.debug, containing: "call ended")
+        #expect(lines.map { $0.metadata["krpc.method"] } == ["Meta.Get", "Meta.Fail", "Echo.Echo"])
+        #expect(lines.map { $0.metadata["krpc.code"] } == ["ok", "invalid request", "ok"])
+        #expect(lines[1].metadata["krpc.error"] == "handler refused")
+        #expect(lines.allSatisfy { Int($0.metadata["krpc.duration_us"] ?? "") != nil && $0.metadata["krpc.peer"] != nil })
+
+        let quiet = LogCapture()
+        try await withServer(
+            services: [EchoService()],
+            configure: {
+                $0.logger = quiet.logger("server", level: .info)
+                $0.interceptors = [KRPCLoggingServerInterceptor(level: .debug)]
+            }
+        ) { _, address in
+            try await withConnection(to: address) { connection in
+                _ = try await EchoClient(connection).echo(EchoRequest(), options: .defaults)
+            }
+        }
+        #expect(!quiet.contains("call ended"))
     }
 }
