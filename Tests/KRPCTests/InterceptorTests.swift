@@ -175,7 +175,8 @@ struct InterceptorTests {
                 metadata.addBinary([0, 1, 2, 255], forKey: "token-bin")
                 metadata.addString("", forKey: "empty")
                 let options = KRPCCallOptions(deadline: Timeouts.generous, metadata: metadata)
-                _ = try await EchoClient(connection).echo(EchoRequest.with { $0.value = Data("hi".utf8) }, options: options)
+                _ = try await EchoClient(connection).echo(
+                    EchoRequest.with { $0.value = Data("hi".utf8) }, options: options)
                 let received = try #require(seen.withLock { $0 })
                 #expect(received == metadata)
                 #expect(received[stringValues: "x-trace"] == ["one", "two"])
@@ -258,7 +259,8 @@ struct InterceptorTests {
             var configuration = NodeConnection.Configuration(defaultDeadline: Timeouts.generous)
             configuration.interceptors = [
                 LoggingClientInterceptor(name: "a", log: log),
-                LoggingClientInterceptor(name: "gate", log: log, reject: KRPCError(code: .unavailable, message: "offline")),
+                LoggingClientInterceptor(
+                    name: "gate", log: log, reject: KRPCError(code: .unavailable, message: "offline")),
                 LoggingClientInterceptor(name: "c", log: log),
             ]
             try await withConnection(to: address, configuration: configuration) { connection in
@@ -305,7 +307,9 @@ struct InterceptorTests {
     func channelInterceptors() async throws {
         try await TestCluster.with(nodes: 1) { cluster in
             let log = EventLog()
-            try await withChannel(cluster, configure: { $0.interceptors = [LoggingClientInterceptor(name: "ch", log: log)] }) {
+            try await withChannel(
+                cluster, configure: { $0.interceptors = [LoggingClientInterceptor(name: "ch", log: log)] }
+            ) {
                 channel in
                 let response = try await login(channel)
                 #expect(response.success)
@@ -313,7 +317,10 @@ struct InterceptorTests {
                 let rejected = KRPCChannel(
                     key: cluster.key, registry: cluster.registry,
                     configuration: .init(
-                        interceptors: [LoggingClientInterceptor(name: "no", log: log, reject: KRPCError(code: .cancelled, message: "x"))]
+                        interceptors: [
+                            LoggingClientInterceptor(
+                                name: "no", log: log, reject: KRPCError(code: .cancelled, message: "x"))
+                        ]
                     )
                 )
                 let error = await #expect(throws: KRPCError.self) { try await login(rejected) }
@@ -350,7 +357,8 @@ struct InterceptorTests {
             services: [QuickService(record: tasked)],
             configure: {
                 $0.interceptors = [
-                    NonSuspendingLoggingServerInterceptor(name: "a", log: log), LoggingServerInterceptor(name: "b", log: log),
+                    NonSuspendingLoggingServerInterceptor(name: "a", log: log),
+                    LoggingServerInterceptor(name: "b", log: log),
                 ]
             }
         ) { _, address in
@@ -379,7 +387,9 @@ struct InterceptorTests {
                 #expect(countError?.code == .invalidRequest)
                 #expect(countError?.message.contains("65 entries") == true)
 
-                let tooBig: KRPCMetadata = ["big": .string(String(repeating: "x", count: KRPCMetadata.maximumEncodedBytes))]
+                let tooBig: KRPCMetadata = [
+                    "big": .string(String(repeating: "x", count: KRPCMetadata.maximumEncodedBytes))
+                ]
                 let sizeError = await #expect(throws: KRPCError.self) {
                     _ = try await connection.call(service: "Echo", method: "Echo", payload: [], metadata: tooBig)
                 }
@@ -427,7 +437,8 @@ struct LoggingInterceptorTests {
         #expect(lines.map { $0.metadata["krpc.method"] } == ["Meta.Get", "Meta.Fail", "Echo.Echo"])
         #expect(lines.map { $0.metadata["krpc.code"] } == ["ok", "invalid request", "ok"])
         #expect(lines[1].metadata["krpc.error"] == "handler refused")
-        #expect(lines.allSatisfy { Int($0.metadata["krpc.duration_us"] ?? "") != nil && $0.metadata["krpc.peer"] != nil })
+        #expect(
+            lines.allSatisfy { Int($0.metadata["krpc.duration_us"] ?? "") != nil && $0.metadata["krpc.peer"] != nil })
 
         let quiet = LogCapture()
         try await withServer(

@@ -5,7 +5,8 @@ public import Logging
 /// call, the error's message.
 ///
 /// ```text
-/// debug: call ended krpc.method=Echo.Echo krpc.request_id=7 krpc.peer=[IPv4]127.0.0.1/127.0.0.1:50112 krpc.code=ok krpc.duration_us=41
+/// debug: call ended krpc.method=Echo.Echo krpc.request_id=7 krpc.peer=[IPv4]127.0.0.1/127.0.0.1:50112
+///        krpc.code=ok krpc.duration_us=41
 /// ```
 ///
 /// Nothing is computed when the server's logger is above ``level`` (one comparison per call). It never
