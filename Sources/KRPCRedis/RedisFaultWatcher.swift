@@ -44,8 +44,11 @@ public final class RedisFaultWatcher: FaultSource {
         var faultExpiry: ContinuousClock.Instant?
         var lastSuccessfulPoll: ContinuousClock.Instant?
         var polls = 0
-        var warnedMalformed: Set<String> = []
-        var warnedIgnored: Set<String> = []
+        /// The malformed value last warned about, so a value that stays is warned about once (one value, not a
+        /// set: the key can take any number of values over a process's life).
+        var warnedMalformed: String?
+        /// The fault last reported as ignored (on a server without fault injection), for the same reason.
+        var warnedIgnored: Fault?
     }
 
     private enum LogEvent {
@@ -148,16 +151,19 @@ public final class RedisFaultWatcher: FaultSource {
             state.observation = observation
             state.faultExpiry = observation?.timeToLive.map { now + $0 }
             var events: [LogEvent] = []
-            if let problem, let value = observation?.value, state.warnedMalformed.insert(value).inserted {
-                events.append(.malformed(value, reason: problem))
+            let malformed = problem == nil ? nil : observation?.value
+            if let problem, let malformed, malformed != state.warnedMalformed {
+                events.append(.malformed(malformed, reason: problem))
             }
+            state.warnedMalformed = malformed
             let fault = observation?.fault
             if self.honor {
                 if fault != previous?.fault {
                     events.append(fault.map { .injected($0, ttl: observation?.timeToLive) } ?? .cleared)
                 }
-            } else if let fault, state.warnedIgnored.insert(fault.description).inserted {
-                events.append(.ignored(fault))
+            } else {
+                if let fault, fault != state.warnedIgnored { events.append(.ignored(fault)) }
+                state.warnedIgnored = fault
             }
             return events
         }

@@ -96,7 +96,7 @@ struct RedisFaultWatcherTests {
         }
     }
 
-    @Test("a malformed value is ignored (no fault) with one warning per distinct value")
+    @Test("a malformed value is ignored (no fault) with one warning each time the key takes it")
     func malformed() async throws {
         let capture = LogCapture()
         try await self.withWatcher(capture: capture) { watcher, injector, node in
@@ -122,6 +122,14 @@ struct RedisFaultWatcherTests {
             try await self.twoPolls(watcher)
             #expect(watcher.currentFault() == nil)
             #expect(capture.entries(.warning, containing: "malformed").count == 3)
+
+            // Valid again, then the first bad value once more: a new occurrence, warned about again.
+            try await injector.inject(.timeout, into: node)
+            try await self.twoPolls(watcher)
+            #expect(watcher.currentFault() == .timeout)
+            try await injector.setRaw("explode", on: node)
+            try await self.twoPolls(watcher)
+            #expect(capture.entries(.warning, containing: "malformed").count == 4)
         }
     }
 }
