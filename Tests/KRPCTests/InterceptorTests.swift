@@ -1,6 +1,7 @@
 import Foundation
 import KRPC
 import KRPCPolicy
+import KRPCTestSupport
 import KRPCWire
 import NIOCore
 import Synchronization
@@ -174,7 +175,8 @@ struct InterceptorTests {
                 metadata.addBinary([0, 1, 2, 255], forKey: "token-bin")
                 metadata.addString("", forKey: "empty")
                 let options = KRPCCallOptions(deadline: Timeouts.generous, metadata: metadata)
-                _ = try await EchoClient(connection).echo(EchoRequest.with { $0.value = Data("hi".utf8) }, options: options)
+                _ = try await EchoClient(connection).echo(
+                    EchoRequest.with { $0.value = Data("hi".utf8) }, options: options)
                 let received = try #require(seen.withLock { $0 })
                 #expect(received == metadata)
                 #expect(received[stringValues: "x-trace"] == ["one", "two"])
@@ -257,7 +259,8 @@ struct InterceptorTests {
             var configuration = NodeConnection.Configuration(defaultDeadline: Timeouts.generous)
             configuration.interceptors = [
                 LoggingClientInterceptor(name: "a", log: log),
-                LoggingClientInterceptor(name: "gate", log: log, reject: KRPCError(code: .unavailable, message: "offline")),
+                LoggingClientInterceptor(
+                    name: "gate", log: log, reject: KRPCError(code: .unavailable, message: "offline")),
                 LoggingClientInterceptor(name: "c", log: log),
             ]
             try await withConnection(to: address, configuration: configuration) { connection in
@@ -304,7 +307,9 @@ struct InterceptorTests {
     func channelInterceptors() async throws {
         try await TestCluster.with(nodes: 1) { cluster in
             let log = EventLog()
-            try await withChannel(cluster, configure: { $0.interceptors = [LoggingClientInterceptor(name: "ch", log: log)] }) {
+            try await withChannel(
+                cluster, configure: { $0.interceptors = [LoggingClientInterceptor(name: "ch", log: log)] }
+            ) {
                 channel in
                 let response = try await login(channel)
                 #expect(response.success)
@@ -312,7 +317,10 @@ struct InterceptorTests {
                 let rejected = KRPCChannel(
                     key: cluster.key, registry: cluster.registry,
                     configuration: .init(
-                        interceptors: [LoggingClientInterceptor(name: "no", log: log, reject: KRPCError(code: .cancelled, message: "x"))]
+                        interceptors: [
+                            LoggingClientInterceptor(
+                                name: "no", log: log, reject: KRPCError(code: .cancelled, message: "x"))
+                        ]
                     )
                 )
                 let error = await #expect(throws: KRPCError.self) { try await login(rejected) }
@@ -349,7 +357,8 @@ struct InterceptorTests {
             services: [QuickService(record: tasked)],
             configure: {
                 $0.interceptors = [
-                    NonSuspendingLoggingServerInterceptor(name: "a", log: log), LoggingServerInterceptor(name: "b", log: log),
+                    NonSuspendingLoggingServerInterceptor(name: "a", log: log),
+                    LoggingServerInterceptor(name: "b", log: log),
                 ]
             }
         ) { _, address in
@@ -378,7 +387,9 @@ struct InterceptorTests {
                 #expect(countError?.code == .invalidRequest)
                 #expect(countError?.message.contains("65 entries") == true)
 
-                let tooBig: KRPCMetadata = ["big": .string(String(repeating: "x", count: KRPCMetadata.maximumEncodedBytes))]
+                let tooBig: KRPCMetadata = [
+                    "big": .string(String(repeating: "x", count: KRPCMetadata.maximumEncodedBytes))
+                ]
                 let sizeError = await #expect(throws: KRPCError.self) {
                     _ = try await connection.call(service: "Echo", method: "Echo", payload: [], metadata: tooBig)
                 }
@@ -400,5 +411,47 @@ struct InterceptorTests {
                 _ = try await connection.call(service: "Echo", method: "Echo", payload: [], metadata: full)
             }
         }
+    }
+}
+
+@Suite("Logging server interceptor")
+struct LoggingInterceptorTests {
+    @Test("one line per call at its level, with method, code and duration; none when the logger is above it")
+    func logsEachCall() async throws {
+        let capture = LogCapture()
+        let log = EventLog()
+        try await withServer(
+            services: [MetadataService(log: log), EchoService()],
+            configure: {
+                $0.logger = capture.logger("server", level: .debug)
+                $0.interceptors = [KRPCLoggingServerInterceptor(level: .debug)]
+            }
+        ) { _, address in
+            try await withConnection(to: address) { connection in
+                _ = try await callMeta(connection)
+                _ = await #expect(throws: KRPCError.self) { try await callMeta(connection, "Fail") }
+                _ = try await EchoClient(connection).echo(EchoRequest(), options: .defaults)
+            }
+        }
+        let lines = capture.entries(.debug, containing: "call ended")
+        #expect(lines.map { $0.metadata["krpc.method"] } == ["Meta.Get", "Meta.Fail", "Echo.Echo"])
+        #expect(lines.map { $0.metadata["krpc.code"] } == ["ok", "invalid request", "ok"])
+        #expect(lines[1].metadata["krpc.error"] == "handler refused")
+        #expect(
+            lines.allSatisfy { Int($0.metadata["krpc.duration_us"] ?? "") != nil && $0.metadata["krpc.peer"] != nil })
+
+        let quiet = LogCapture()
+        try await withServer(
+            services: [EchoService()],
+            configure: {
+                $0.logger = quiet.logger("server", level: .info)
+                $0.interceptors = [KRPCLoggingServerInterceptor(level: .debug)]
+            }
+        ) { _, address in
+            try await withConnection(to: address) { connection in
+                _ = try await EchoClient(connection).echo(EchoRequest(), options: .defaults)
+            }
+        }
+        #expect(!quiet.contains("call ended"))
     }
 }

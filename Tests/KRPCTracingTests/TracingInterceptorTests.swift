@@ -62,7 +62,8 @@ func withConnection<T: Sendable>(
     }
 }
 
-private func echo(_ caller: some KRPCCaller, _ service: String, _ method: String, _ text: String = "") async throws(KRPCError)
+private func echo(_ caller: some KRPCCaller, _ service: String, _ method: String, _ text: String = "")
+    async throws(KRPCError)
     -> String
 {
     let response: EchoResponse = try await caller.call(
@@ -87,7 +88,8 @@ struct TracingInterceptorTests {
         try await withServer([inner], interceptors: [KRPCServerTracingInterceptor(tracer: tracer)]) { innerAddress in
             let innerConnection = NodeConnection(
                 to: innerAddress,
-                configuration: .init(defaultDeadline: .seconds(20), interceptors: [KRPCClientTracingInterceptor(tracer: tracer)])
+                configuration: .init(
+                    defaultDeadline: .seconds(20), interceptors: [KRPCClientTracingInterceptor(tracer: tracer)])
             )
             let outer = OneMethod(
                 serviceName: "Outer",
@@ -97,8 +99,10 @@ struct TracingInterceptorTests {
                     return EchoResponse.with { $0.value = Data("outer+\(text)".utf8) }
                 }
             )
-            try await withServer([outer], interceptors: [KRPCServerTracingInterceptor(tracer: tracer)]) { outerAddress in
-                try await withConnection(to: outerAddress, interceptors: [KRPCClientTracingInterceptor(tracer: tracer)]) {
+            try await withServer([outer], interceptors: [KRPCServerTracingInterceptor(tracer: tracer)]) {
+                outerAddress in
+                try await withConnection(to: outerAddress, interceptors: [KRPCClientTracingInterceptor(tracer: tracer)])
+                {
                     connection in
                     let answer = try await echo(connection, "Outer", "Call")
                     #expect(answer == "outer+nested")
@@ -141,7 +145,8 @@ struct TracingInterceptorTests {
             }
         )
         try await withServer([failing], interceptors: [KRPCServerTracingInterceptor(tracer: tracer)]) { address in
-            try await withConnection(to: address, interceptors: [KRPCClientTracingInterceptor(tracer: tracer)]) { connection in
+            try await withConnection(to: address, interceptors: [KRPCClientTracingInterceptor(tracer: tracer)]) {
+                connection in
                 let error = await #expect(throws: KRPCError.self) { try await echo(connection, "Bad", "Fail") }
                 #expect(error?.code == .invalidRequest)
             }
@@ -171,7 +176,8 @@ struct TracingInterceptorTests {
             }
         )
         try await withServer([quick], interceptors: [KRPCServerTracingInterceptor(tracer: tracer)]) { address in
-            try await withConnection(to: address, interceptors: [KRPCClientTracingInterceptor(tracer: tracer)]) { connection in
+            try await withConnection(to: address, interceptors: [KRPCClientTracingInterceptor(tracer: tracer)]) {
+                connection in
                 let answer = try await echo(connection, "Quick", "Echo", "x")
                 #expect(answer == "x")
             }

@@ -57,7 +57,10 @@ struct FrameHeaderMetadataTests {
     func withoutMetadata() throws {
         let header = FrameHeader.request(id: 1, service: "Echo", method: "Echo", deadlineMilliseconds: 5000)
         let bytes = Array(Self.encoded(header).readableBytesView)
-        #expect(bytes == [0x10, 0x01, 0x1A, 0x04, 0x45, 0x63, 0x68, 0x6F, 0x22, 0x04, 0x45, 0x63, 0x68, 0x6F, 0x28, 0x88, 0x27])
+        #expect(
+            bytes == [
+                0x10, 0x01, 0x1A, 0x04, 0x45, 0x63, 0x68, 0x6F, 0x22, 0x04, 0x45, 0x63, 0x68, 0x6F, 0x28, 0x88, 0x27,
+            ])
         var buffer = ByteBuffer(bytes: bytes)
         #expect(try FrameHeader.decode(from: &buffer).metadata.isEmpty)
     }
@@ -66,7 +69,8 @@ struct FrameHeaderMetadataTests {
     func limits() throws {
         var atCount = KRPCMetadata()
         for i in 0..<KRPCMetadata.maximumEntryCount { atCount.addString("", forKey: "k\(i)") }
-        var buffer = Self.encoded(.request(id: 1, service: "S", method: "M", deadlineMilliseconds: 0, metadata: atCount))
+        var buffer = Self.encoded(
+            .request(id: 1, service: "S", method: "M", deadlineMilliseconds: 0, metadata: atCount))
         #expect(try FrameHeader.decode(from: &buffer).metadata.count == KRPCMetadata.maximumEntryCount)
 
         var overCount = atCount
@@ -77,7 +81,8 @@ struct FrameHeaderMetadataTests {
         }
 
         let value = String(repeating: "v", count: KRPCMetadata.maximumEncodedBytes - 1)
-        buffer = Self.encoded(.request(id: 1, service: "S", method: "M", deadlineMilliseconds: 0, metadata: ["k": .string(value)]))
+        buffer = Self.encoded(
+            .request(id: 1, service: "S", method: "M", deadlineMilliseconds: 0, metadata: ["k": .string(value)]))
         #expect(try FrameHeader.decode(from: &buffer).metadata.encodedBytes == KRPCMetadata.maximumEncodedBytes)
 
         buffer = Self.encoded(

@@ -138,7 +138,8 @@ extension ConnectionCore {
             }
             // Most requests are far below the limit; compute the exact frame size only near it. (Each
             // metadata entry adds at most 8 bytes of tags and lengths to its key and value.)
-            let metadataEstimate = request.metadata.isEmpty ? 0 : request.metadata.encodedBytes + 8 * request.metadata.count
+            let metadataEstimate =
+                request.metadata.isEmpty ? 0 : request.metadata.encodedBytes + 8 * request.metadata.count
             if request.payload.count + request.service.utf8.count + request.method.utf8.count + metadataEstimate + 64
                 > self.maximumFrameLength
             {

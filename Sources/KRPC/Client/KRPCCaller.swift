@@ -30,7 +30,9 @@ extension KRPCCaller {
     public func call(service: String, method: String, payload: [UInt8], deadline: Duration?) async throws(KRPCError)
         -> ByteBuffer
     {
-        try await self.call(service: service, method: method, payload: payload, deadline: deadline, metadata: KRPCMetadata())
+        try await self.call(
+            service: service, method: method, payload: payload, deadline: deadline, metadata: KRPCMetadata()
+        )
     }
 
     /// Calls `service`.`method` with a protobuf request and decodes the protobuf response.

@@ -127,7 +127,9 @@ public final class NodeConnection: KRPCCaller, Sendable {
         payload: [UInt8],
         deadline: Duration? = nil
     ) async throws(KRPCError) -> ByteBuffer {
-        try await self.call(service: service, method: method, payload: payload, deadline: deadline, metadata: KRPCMetadata())
+        try await self.call(
+            service: service, method: method, payload: payload, deadline: deadline, metadata: KRPCMetadata()
+        )
     }
 
     /// Calls `service`.`method` with a serialized request and metadata, through the connection's
@@ -147,9 +149,13 @@ public final class NodeConnection: KRPCCaller, Sendable {
     ) async throws(KRPCError) -> ByteBuffer {
         let timeout = deadline ?? self.configuration.defaultDeadline
         guard let interceptors = self.interceptors else {
-            return try await self.send(service: service, method: method, payload: payload, metadata: metadata, timeout: timeout)
+            return try await self.send(
+                service: service, method: method, payload: payload, metadata: metadata, timeout: timeout
+            )
         }
-        let context = KRPCClientContext(descriptor: ServiceKey(service: service, method: method), deadline: .now + timeout)
+        let context = KRPCClientContext(
+            descriptor: ServiceKey(service: service, method: method), deadline: .now + timeout
+        )
         let response = try await interceptors.run(KRPCClientRequest(payload: payload, metadata: metadata), context) {
             (request, context) async throws(KRPCError) -> KRPCClientResponse in
             let payload = try await self.send(

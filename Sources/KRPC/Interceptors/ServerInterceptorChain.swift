@@ -19,7 +19,11 @@ struct ServerInterceptorChain: Sendable {
     }
 
     /// Runs the chain, then `handler`, in the calling task.
-    func run(_ payload: ByteBuffer, _ context: KRPCServerContext, handler: Handler) async -> Result<[UInt8], KRPCError> {
+    func run(
+        _ payload: ByteBuffer,
+        _ context: KRPCServerContext,
+        handler: Handler
+    ) async -> Result<[UInt8], KRPCError> {
         do {
             let response = try await self.run(KRPCServerRequest(payload: payload), context, from: 0) {
                 (request, context) async throws(KRPCError) -> KRPCServerResponse in
