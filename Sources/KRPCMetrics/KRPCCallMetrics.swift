@@ -25,11 +25,15 @@ public final class KRPCCallMetrics: Sendable {
         var names: (calls: String, duration: String, inFlight: String) {
             switch self {
             case .server:
-                (KRPCMetricsCatalog.serverCalls.name, KRPCMetricsCatalog.serverCallDuration.name,
-                 KRPCMetricsCatalog.serverCallsInFlight.name)
+                (
+                    KRPCMetricsCatalog.serverCalls.name, KRPCMetricsCatalog.serverCallDuration.name,
+                    KRPCMetricsCatalog.serverCallsInFlight.name
+                )
             case .client:
-                (KRPCMetricsCatalog.clientCalls.name, KRPCMetricsCatalog.clientCallDuration.name,
-                 KRPCMetricsCatalog.clientCallsInFlight.name)
+                (
+                    KRPCMetricsCatalog.clientCalls.name, KRPCMetricsCatalog.clientCallDuration.name,
+                    KRPCMetricsCatalog.clientCallsInFlight.name
+                )
             }
         }
     }

@@ -32,9 +32,12 @@ public final class KRPCChannelMetrics: Sendable {
 
         init(labels: [(String, String)], factory: any MetricsFactory) {
             let name = KRPCMetricsCatalog.clientAttempts.name
-            self.success = CoreMetrics.Counter(label: name, dimensions: labels + [("outcome", "success")], factory: factory)
-            self.failure = CoreMetrics.Counter(label: name, dimensions: labels + [("outcome", "failure")], factory: factory)
-            self.timeout = CoreMetrics.Counter(label: name, dimensions: labels + [("outcome", "timeout")], factory: factory)
+            self.success = CoreMetrics.Counter(
+                label: name, dimensions: labels + [("outcome", "success")], factory: factory)
+            self.failure = CoreMetrics.Counter(
+                label: name, dimensions: labels + [("outcome", "failure")], factory: factory)
+            self.timeout = CoreMetrics.Counter(
+                label: name, dimensions: labels + [("outcome", "timeout")], factory: factory)
             self.duration = CoreMetrics.Timer(
                 label: KRPCMetricsCatalog.clientAttemptDuration.name, dimensions: labels, factory: factory)
         }
@@ -73,7 +76,8 @@ public final class KRPCChannelMetrics: Sendable {
         self.labels = labels
         self.failovers = CoreMetrics.Counter(
             label: KRPCMetricsCatalog.clientFailovers.name, dimensions: labels, factory: factory)
-        self.hedges = CoreMetrics.Counter(label: KRPCMetricsCatalog.clientHedges.name, dimensions: labels, factory: factory)
+        self.hedges = CoreMetrics.Counter(
+            label: KRPCMetricsCatalog.clientHedges.name, dimensions: labels, factory: factory)
         self.panic = Gauge(label: KRPCMetricsCatalog.clientPanic.name, dimensions: labels, factory: factory)
         self.nodeCount = Gauge(label: KRPCMetricsCatalog.clientNodes.name, dimensions: labels, factory: factory)
     }

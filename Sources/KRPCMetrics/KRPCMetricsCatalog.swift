@@ -81,7 +81,8 @@ public enum KRPCMetricsCatalog {
     /// Every metric above.
     public static let all: [Metric] = [
         serverCalls, serverCallDuration, serverCallsInFlight,
-        clientCalls, clientCallDuration, clientCallsInFlight, clientAttempts, clientAttemptDuration, clientBreakerState, clientFailovers, clientHedges,
+        clientCalls, clientCallDuration, clientCallsInFlight,
+        clientAttempts, clientAttemptDuration, clientBreakerState, clientFailovers, clientHedges,
         clientPanic, clientNodes,
     ]
 

@@ -42,7 +42,9 @@ public struct KRPCPrometheusFactory: MetricsFactory {
     }
 
     /// A floating-point counter: with its HELP text when it is one of krpc's.
-    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)])
+        -> any FloatingPointCounterHandler
+    {
         guard let descriptor = self.descriptor(label) else {
             return self.fallback.makeFloatingPointCounter(label: label, dimensions: dimensions)
         }

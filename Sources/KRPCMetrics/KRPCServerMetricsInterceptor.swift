@@ -1,8 +1,8 @@
 public import KRPC
 
-/// Records every call a server's handlers answer in ``KRPCCallMetrics`` (side ``KRPCCallMetrics/Side/server``): in flight while it runs, then its duration and
-/// its status code (`ok`, or the code of the ``KRPCError`` the call ends with, whether the handler or a later
-/// interceptor threw it).
+/// Records every call a server's handlers answer in ``KRPCCallMetrics`` (side ``KRPCCallMetrics/Side/server``):
+/// in flight while it runs, then its duration and its status code (`ok`, or the code of the ``KRPCError`` the
+/// call ends with, whether the handler or a later interceptor threw it).
 ///
 /// Never suspends around the call (``KRPCNonSuspendingServerInterceptor``): with it installed, a method declared
 /// non-suspending still runs on the event loop without a task. Put it first (outermost) to count calls that

@@ -42,7 +42,8 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (_, .closing):
             return
         case (.head(let head), _):
-            let headBytes = head.uri.utf8.count + head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+            let headBytes =
+                head.uri.utf8.count + head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
             if headBytes > self.maximumRequestBytes {
                 self.refuse(context: context, status: .requestHeaderFieldsTooLarge, version: head.version)
                 return
@@ -97,8 +98,9 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))),
                 promise: nil)
             if head.method == .GET {
-                context.write(self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))),
-                              promise: nil)
+                context.write(
+                    self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))),
+                    promise: nil)
             }
             self.end(context: context, keepAlive: head.isKeepAlive)
         default:
@@ -127,11 +129,13 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
         headers.add(name: "Content-Length", value: "\(text.utf8.count)")
         if !keepAlive { headers.add(name: "Connection", value: "close") }
-        context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))),
-                      promise: nil)
+        context.write(
+            self.wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))),
+            promise: nil)
         if withBody {  // a HEAD request's answer has the head only
-            context.write(self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))),
-                          promise: nil)
+            context.write(
+                self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))),
+                promise: nil)
         }
         self.end(context: context, keepAlive: keepAlive)
     }

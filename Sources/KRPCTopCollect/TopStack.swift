@@ -72,7 +72,8 @@ public struct TopStack: Sendable {
                 ledger.observe(report)
                 metrics.record(report)
             }
-            configuration.interceptors.append(KRPCClientMetricsInterceptor(KRPCCallMetrics(.client, methods: [key])))
+            configuration.interceptors.append(
+                KRPCClientMetricsInterceptor(KRPCCallMetrics(.client, methods: [key])))
         } else {
             configuration.attemptObserver = { ledger.observe($0) }
         }

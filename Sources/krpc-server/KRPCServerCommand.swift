@@ -105,7 +105,8 @@ struct KRPCServerCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Serve Prometheus metrics at http://HOST:PORT/metrics on this port (on --host; 0 picks a free one and prints 'metrics at http://HOST:PORT/metrics').",
+            "Serve Prometheus metrics at http://HOST:PORT/metrics on this port (on --host; 0 picks a free one "
+                + "and prints 'metrics at http://HOST:PORT/metrics').",
             valueName: "port"))
     var metricsPort: Int?
 

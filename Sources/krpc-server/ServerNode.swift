@@ -96,7 +96,10 @@ struct ServerNode {
         if let metrics, let port = configuration.metricsPort {
             // First, so that it stops last: a scrape during the drain still answers.
             lifecycle.append(
-                .init(service: metrics.httpServer(host: configuration.host, port: port, logger: logger), serviceName: "metrics")
+                .init(
+                    service: metrics.httpServer(host: configuration.host, port: port, logger: logger),
+                    serviceName: "metrics"
+                )
             )
         }
         if let client = redisClient, let tally {

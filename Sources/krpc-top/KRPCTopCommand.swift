@@ -132,7 +132,8 @@ struct KRPCTopCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Serve this client's Prometheus metrics at http://127.0.0.1:PORT/metrics (0 picks a free port; the address is printed on stderr).",
+            "Serve this client's Prometheus metrics at http://127.0.0.1:PORT/metrics (0 picks a free port; the "
+                + "address is printed on stderr).",
             valueName: "port"))
     var metricsPort: Int?
 
@@ -194,7 +195,9 @@ struct KRPCTopCommand: AsyncParsableCommand {
             ])
         // Before the session: its channels' metrics are made in the registry this bootstraps.
         var metrics: TopMetricsEndpoint?
-        if let port = settings.metricsPort { metrics = try await TopMetricsEndpoint.start(port: port, logger: logger) }
+        if let port = settings.metricsPort {
+            metrics = try await TopMetricsEndpoint.start(port: port, logger: logger)
+        }
         // The services view first, unless a method was named (or --once, which reports on one method).
         let servicesFirst = !self.once && self.service == nil && self.method == nil
         let session = try TopSession(

@@ -1,8 +1,8 @@
 import Foundation
 import KRPC
 import KRPCPolicy
-import KRPCWire
 import KRPCTestSupport
+import KRPCWire
 import Testing
 
 /// `krpc-server --metrics-port 0`: a real process, called over krpc, scraped over HTTP.
@@ -38,7 +38,8 @@ struct ServerMetricsEndToEndTests {
         for _ in 0..<3 {
             // Not a LoginRequest: the handler's decoding fails, the call is answered invalid_request.
             await #expect(throws: KRPCError.self) {
-                try await connection.call(service: UserServiceRpc.name, method: UserServiceRpc.login, payload: [0xFF, 0xFF])
+                try await connection.call(
+                    service: UserServiceRpc.name, method: UserServiceRpc.login, payload: [0xFF, 0xFF])
             }
         }
         for _ in 0..<2 {
@@ -78,9 +79,11 @@ struct ServerMetricsEndToEndTests {
     @Test("a metrics port already in use is a clear error, not a crash")
     func metricsPortInUse() async throws {
         let (first, metricsPort) = try await self.startServer()
-        let (code, output) = try await runToExit("krpc-server", [
-            "--port", "0", "--no-registry", "--no-redis", "--metrics-port", "\(metricsPort)",
-        ])
+        let (code, output) = try await runToExit(
+            "krpc-server",
+            [
+                "--port", "0", "--no-registry", "--no-redis", "--metrics-port", "\(metricsPort)",
+            ])
         #expect(code == 1, "exit code \(String(describing: code)): \(output)")
         #expect(output.contains("cannot listen on 127.0.0.1:\(metricsPort)"), "\(output)")
         #expect(!output.contains("Fatal error"), "\(output)")

@@ -5,7 +5,7 @@ import KRPCTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `krpc-top --metrics-port 0`: the embedded client's metrics, scraped over HTTP while it calls a real
@@ -23,8 +23,10 @@ struct TopMetricsEndToEndTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let top = try ChildProcess(
             Binaries.path("krpc-top"),
-            ["--nodes", "\(live),\(dead)", "--no-redis", "--once", "--duration", "60", "--json", "--rate", "200",
-             "--no-hedging", "--metrics-port", "0", "--log-file", directory + "/top.log"],
+            [
+                "--nodes", "\(live),\(dead)", "--no-redis", "--once", "--duration", "60", "--json", "--rate", "200",
+                "--no-hedging", "--metrics-port", "0", "--log-file", directory + "/top.log",
+            ],
             environment: ["SWIFT_BACKTRACE": "enable=no"], logPath: directory + "/top.out")
         defer { top.terminate(grace: .milliseconds(500)) }
 
@@ -44,8 +46,10 @@ struct TopMetricsEndToEndTests {
 
         // Calls flow at 200/s; the snapshot-fed metrics are updated once a second.
         var body = ""
-        try await waitUntil("the client metrics to show calls, failovers and the dead node's breaker", timeout: .seconds(30),
-                            pollEvery: .milliseconds(200)) {
+        try await waitUntil(
+            "the client metrics to show calls, failovers and the dead node's breaker", timeout: .seconds(30),
+            pollEvery: .milliseconds(200)
+        ) {
             body = try await HTTPProbe.get(port: metricsPort, path: "/metrics").body
             let text = PrometheusText(body)
             return (text.value("krpc_client_attempts_total", with(["node": live, "outcome": "success"])) ?? 0) >= 20
@@ -79,10 +83,12 @@ struct TopMetricsEndToEndTests {
         let server = try await ServerProcess.start(["--no-registry", "--no-redis"])
         let port = server.address.port  // taken by the server
         let log = NSTemporaryDirectory() + "krpc-top-metrics-\(UUID().uuidString.prefix(8)).log"
-        let (code, output) = try await runToExit("krpc-top", [
-            "--nodes", "\(server.address)", "--no-redis", "--once", "--duration", "5", "--metrics-port", "\(port)",
-            "--log-file", log,
-        ])
+        let (code, output) = try await runToExit(
+            "krpc-top",
+            [
+                "--nodes", "\(server.address)", "--no-redis", "--once", "--duration", "5", "--metrics-port", "\(port)",
+                "--log-file", log,
+            ])
         #expect(code == 1, "\(output)")
         #expect(output.contains("--metrics-port \(port): cannot listen on 127.0.0.1:\(port)"), "\(output)")
         #expect(!output.contains("Fatal error"), "\(output)")

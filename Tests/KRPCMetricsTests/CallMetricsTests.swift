@@ -1,7 +1,7 @@
+import CoreMetrics
 import KRPC
 import KRPCMetrics
 import KRPCTestSupport
-import CoreMetrics
 import Prometheus
 import Testing
 
@@ -12,7 +12,8 @@ struct CallMetricsTests {
     func recordsCalls() async throws {
         let registry = PrometheusCollectorRegistry()
         let metrics = KRPCCallMetrics(
-            .server, methods: [ServiceKey(service: "Echo", method: "Echo")], factory: KRPCPrometheusFactory(registry: registry))
+            .server, methods: [ServiceKey(service: "Echo", method: "Echo")],
+            factory: KRPCPrometheusFactory(registry: registry))
         let echo = metrics.method(service: "Echo", method: "Echo")
         #expect(metrics.method(service: "Echo", method: "Echo") === echo, "the metrics of a method are made once")
         // Declared methods appear at zero before their first call.
@@ -38,7 +39,8 @@ struct CallMetricsTests {
         #expect(text.value("krpc_server_calls_total", echoLabels.merging(["code": "ok"]) { $1 }) == 2)
         #expect(text.value("krpc_server_calls_total", echoLabels.merging(["code": "invalid_request"]) { $1 }) == 1)
         #expect(text.value("krpc_server_call_duration_seconds_count", echoLabels) == 3)
-        #expect(text.value("krpc_server_call_duration_seconds_bucket", echoLabels.merging(["le": "0.00005"]) { $1 }) == 1)
+        #expect(
+            text.value("krpc_server_call_duration_seconds_bucket", echoLabels.merging(["le": "0.00005"]) { $1 }) == 1)
         #expect(text.value("krpc_server_call_duration_seconds_bucket", echoLabels.merging(["le": "0.005"]) { $1 }) == 2)
         #expect(text.value("krpc_server_call_duration_seconds_bucket", echoLabels.merging(["le": "10.0"]) { $1 }) == 2)
         #expect(text.value("krpc_server_call_duration_seconds_bucket", echoLabels.merging(["le": "+Inf"]) { $1 }) == 3)
@@ -48,17 +50,22 @@ struct CallMetricsTests {
         #expect(text.matching("krpc_server_calls_total", echoLabels.merging(["code": "internal"]) { $1 }).isEmpty)
     }
 
-    @Test("the output has HELP and TYPE for every krpc metric and promtool accepts it",
-          .enabled(if: Promtool.isAvailable, "promtool is not installed (Debian package 'prometheus')"))
+    @Test(
+        "the output has HELP and TYPE for every krpc metric and promtool accepts it",
+        .enabled(if: Promtool.isAvailable, "promtool is not installed (Debian package 'prometheus')"))
     func promtoolAccepts() async throws {
         let registry = PrometheusCollectorRegistry()
         let metrics = KRPCCallMetrics(
-            .server, methods: [ServiceKey(service: "Echo", method: "Echo")], factory: KRPCPrometheusFactory(registry: registry))
+            .server, methods: [ServiceKey(service: "Echo", method: "Echo")],
+            factory: KRPCPrometheusFactory(registry: registry))
         let echo = metrics.method(service: "Echo", method: "Echo")
         echo.callStarted()
         echo.callEnded(code: 14, nanoseconds: 2_000_000)
         let output = registry.emitToString()
-        for metric in [KRPCMetricsCatalog.serverCalls, KRPCMetricsCatalog.serverCallDuration, KRPCMetricsCatalog.serverCallsInFlight] {
+        for metric in [
+            KRPCMetricsCatalog.serverCalls, KRPCMetricsCatalog.serverCallDuration,
+            KRPCMetricsCatalog.serverCallsInFlight,
+        ] {
             #expect(output.contains("# HELP \(metric.name) \(metric.help)\n"), "\(output)")
         }
         let (code, log) = try await Promtool.checkMetrics(output)

@@ -17,14 +17,17 @@ struct ChannelMetricsTests {
         let live = try await server.listeningAddress()
         let dead = NodeAddress(host: "127.0.0.1", port: TCPProbe.freePort())  // nobody listens there
         let key = ServiceKey(service: Echo.name, method: Echo.echo)
-        let registry = InMemoryServiceRegistry([ServiceInstance(address: live), ServiceInstance(address: dead)], under: key)
+        let registry = InMemoryServiceRegistry(
+            [ServiceInstance(address: live), ServiceInstance(address: dead)], under: key)
 
         let prometheus = PrometheusCollectorRegistry()
         let metrics = KRPCChannelMetrics(key: key, factory: KRPCPrometheusFactory(registry: prometheus))
         var configuration = KRPCChannel.Configuration()
         configuration.attemptObserver = { metrics.record($0) }
         let factory = KRPCPrometheusFactory(registry: prometheus)
-        configuration.interceptors = [KRPCClientMetricsInterceptor(KRPCCallMetrics(.client, methods: [key], factory: factory))]
+        configuration.interceptors = [
+            KRPCClientMetricsInterceptor(KRPCCallMetrics(.client, methods: [key], factory: factory))
+        ]
         configuration.failover = FailoverPolicy()
         // Round robin over two nodes: each call that picks the dead node fails over to the live one.
         let channel = KRPCChannel(key: key, registry: registry, configuration: configuration, seed: 1)
@@ -53,7 +56,8 @@ struct ChannelMetricsTests {
                 == 1)
         let liveNode = live.description
         let deadNode = dead.description
-        #expect(text.value("krpc_client_attempts_total", with(["node": liveNode, "outcome": "success"])) == Double(calls))
+        #expect(
+            text.value("krpc_client_attempts_total", with(["node": liveNode, "outcome": "success"])) == Double(calls))
         let deadFailures = try #require(
             text.value("krpc_client_attempts_total", with(["node": deadNode, "outcome": "failure"])))
         #expect(deadFailures >= 1)

@@ -68,7 +68,8 @@ struct MetricsHTTPServerTests {
             #expect(head.status == 200, "\(head.raw)")
             #expect(head.body.isEmpty, "\(head.raw)")
             let two = try await self.send(
-                port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                port,
+                "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             #expect(two.raw.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(two.raw)")
             #expect(two.raw.contains("HTTP/1.1 404 Not Found\r\n"), "\(two.raw)")
             #expect(two.closed)
@@ -104,7 +105,8 @@ struct MetricsHTTPServerTests {
             #expect(head.status == 431, "\(head.raw)")
             #expect(head.closed)
             let body = String(repeating: "b", count: 1500)
-            let post = try await self.send(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1500\r\n\r\n\(body)")
+            let post = try await self.send(
+                port, "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1500\r\n\r\n\(body)")
             #expect(post.status == 413, "\(post.raw)")
             #expect(post.closed)
             // A body within the limit is read and the request answered.

@@ -12,7 +12,8 @@ struct ServerMetricsInterceptorTests {
     func countsCalls() async throws {
         let prometheus = PrometheusCollectorRegistry()
         let metrics = KRPCCallMetrics(
-            .server, methods: [ServiceKey(service: Echo.name, method: Echo.echo)], factory: KRPCPrometheusFactory(registry: prometheus))
+            .server, methods: [ServiceKey(service: Echo.name, method: Echo.echo)],
+            factory: KRPCPrometheusFactory(registry: prometheus))
         let server = KRPCServer(
             configuration: .init(host: "127.0.0.1", port: 0, interceptors: [KRPCServerMetricsInterceptor(metrics)]),
             services: [EchoService()])

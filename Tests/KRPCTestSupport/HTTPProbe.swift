@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An HTTP/1.1 exchange over a real TCP socket, for tests of HTTP endpoints (`/metrics`): sends bytes as given
@@ -30,7 +30,8 @@ public enum HTTPProbe {
             var fields: [String: String] = [:]
             for line in self.raw[..<end.lowerBound].split(separator: "\r\n").dropFirst() {
                 guard let colon = line.firstIndex(of: ":") else { continue }
-                fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                    in: .whitespaces)
             }
             return fields
         }
@@ -117,7 +118,9 @@ public enum HTTPProbe {
         private func sendNow(_ bytes: [UInt8]) {
             var sent = 0
             while sent < bytes.count {
-                let n = bytes[sent...].withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                let n = bytes[sent...].withUnsafeBytes {
+                    Glibc.send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
                 if n <= 0 { break }
                 sent += n
             }
@@ -136,7 +139,8 @@ public enum HTTPProbe {
             var closed = false
             while ContinuousClock.now < deadline && !done(String(decoding: received, as: UTF8.self)) {
                 let left = deadline - ContinuousClock.now
-                let ms = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
+                let ms = Int32(
+                    clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
                 var pfd = pollfd(fd: self.fd, events: Int16(POLLIN), revents: 0)
                 guard poll(&pfd, 1, max(1, ms)) == 1 else { continue }
                 let n = buffer.withUnsafeMutableBytes { recv(self.fd, $0.baseAddress, $0.count, 0) }
