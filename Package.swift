@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "KRPCZooKeeper", targets: ["KRPCZooKeeper"]),
         .library(name: "KRPCRedis", targets: ["KRPCRedis"]),
         .library(name: "KRPCTracing", targets: ["KRPCTracing"]),
+        .library(name: "KRPCMetrics", targets: ["KRPCMetrics"]),
         .executable(name: "krpc-server", targets: ["krpc-server"]),
         .executable(name: "krpc-top", targets: ["krpc-top"]),
         .executable(name: "krpc-bench", targets: ["krpc-bench"]),
