@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "KRPC", targets: ["KRPC"]),
         .library(name: "KRPCZooKeeper", targets: ["KRPCZooKeeper"]),
         .library(name: "KRPCRedis", targets: ["KRPCRedis"]),
+        .library(name: "KRPCTracing", targets: ["KRPCTracing"]),
+        .library(name: "KRPCMetrics", targets: ["KRPCMetrics"]),
         .executable(name: "krpc-server", targets: ["krpc-server"]),
         .executable(name: "krpc-top", targets: ["krpc-top"]),
         .executable(name: "krpc-bench", targets: ["krpc-bench"]),
@@ -28,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Tracing (and its InMemoryTracing, for tests); ServiceContext comes with it since 1.7.
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // MARK: C libraries (one system library each; shim.h holds the defines and macro getters)
@@ -61,6 +67,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: 3b. Tracing interceptors over swift-distributed-tracing (a user may leave them out)
+        .target(
+            name: "KRPCTracing",
+            dependencies: ["KRPC", "KRPCWire", .product(name: "Tracing", package: "swift-distributed-tracing")],
             swiftSettings: strictSettings
         ),
 
@@ -100,7 +113,7 @@ let package = Package(
         .target(
             name: "KRPCTopCollect",
             dependencies: [
-                "KRPC", "KRPCPolicy", "KRPCZooKeeper", "KRPCRedis", "KRPCTopCore",
+                "KRPC", "KRPCPolicy", "KRPCZooKeeper", "KRPCRedis", "KRPCTopCore", "KRPCMetrics",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -127,11 +140,31 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Metrics through swift-metrics (server and client recorders) and the /metrics HTTP responder over
+        // swift-prometheus's registry. Library code never bootstraps MetricsSystem: only the executables do.
+        .target(
+            name: "KRPCMetrics",
+            dependencies: [
+                "KRPC", "KRPCPolicy",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: 6. Executables: argument parsing and wiring only
         .executableTarget(
             name: "krpc-server",
             dependencies: [
-                "KRPC", "KRPCZooKeeper", "KRPCRedis", "KRPCServices",
+                "KRPC", "KRPCZooKeeper", "KRPCRedis", "KRPCServices", "KRPCMetrics", "KRPCTracing",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -143,7 +176,9 @@ let package = Package(
         .executableTarget(
             name: "krpc-top",
             dependencies: [
-                "KRPC", "KRPCRedis", "KRPCTopCore", "KRPCTopCollect", "KRPCTopTerminal",
+                "KRPC", "KRPCRedis", "KRPCTopCore", "KRPCTopCollect", "KRPCTopTerminal", "KRPCMetrics",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -154,7 +189,7 @@ let package = Package(
         .executableTarget(
             name: "krpc-bench",
             dependencies: [
-                "KRPC", "KRPCZooKeeper",
+                "KRPC", "KRPCZooKeeper", "KRPCTracing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -249,6 +284,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "KRPCTracingTests",
+            dependencies: [
+                "KRPCTracing", "KRPC", "KRPCPolicy", "KRPCWire",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "KRPCServicesTests",
             dependencies: [
                 "KRPCServices", "KRPC", "KRPCWire", "KRPCTestSupport", .product(name: "Logging", package: "swift-log"),
@@ -284,6 +328,16 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["Protos"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KRPCMetricsTests",
+            dependencies: [
+                "KRPCMetrics", "KRPC", "KRPCPolicy", "KRPCTestSupport",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

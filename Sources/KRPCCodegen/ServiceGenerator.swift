@@ -154,7 +154,7 @@ struct ServiceGenerator {
                     p.print()
                     p.printComment(method.comments)
                     p.print("/// Calls `\(self.service.name).\(method.protoName)`.")
-                    p.print("/// - Parameter options: the deadline (`nil`: the caller's default).")
+                    p.print("/// - Parameter options: the deadline (`nil`: the caller's default) and the metadata sent with the call.")
                     p.print("/// - Throws: `KRPCError`: what the server threw, or why the call did not reach it.")
                     p.print(
                         "\(inlinable)\(self.access)func \(method.functionName)(_ request: \(method.input), options: KRPCCallOptions = .defaults) async throws(KRPCError) -> \(method.output) {"

@@ -31,6 +31,7 @@ public struct TopOptions: Sendable {
     public var delayMs = 500
     public var noFleetView = false
     public var clientHost: String?
+    public var metricsPort: Int?
 
     /// Every option at its default (no registry and no Redis chosen yet: ``TopSettings/init(options:)`` asks for them).
     public init() {}
@@ -63,6 +64,8 @@ public struct TopSettings: Sendable {
     public var publishesFleetView: Bool
     /// The host this client publishes its fleet view under (`--client-host`; `nil`: the host name).
     public var clientHost: String?
+    /// Serve Prometheus metrics of the channels on this port (`--metrics-port`; 0: any free one); `nil`: none.
+    public var metricsPort: Int?
 
     /// Checks every option; the error names the first bad one.
     /// - Throws: ``TopError`` with a message for the user.
@@ -153,6 +156,9 @@ public struct TopSettings: Sendable {
         if let host = o.clientHost, host.isEmpty || host.contains(":") || host.contains(where: \.isWhitespace) {
             throw TopError("--client-host must be a name without ':' or blanks, got '\(host)'")
         }
+        if let port = o.metricsPort, !(0...65535).contains(port) {
+            throw TopError("--metrics-port must be 0...65535, got \(port)")
+        }
         self.redis = o.redis
         self.service = o.service
         self.method = o.method
@@ -171,6 +177,7 @@ public struct TopSettings: Sendable {
         self.logLevel = level
         self.publishesFleetView = !o.noFleetView
         self.clientHost = o.clientHost
+        self.metricsPort = o.metricsPort
     }
 }
 

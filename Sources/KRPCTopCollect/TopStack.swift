@@ -1,5 +1,6 @@
 import Foundation
 public import KRPC
+public import KRPCMetrics
 import KRPCPolicy
 public import KRPCRedis
 public import KRPCTopCore
@@ -25,6 +26,9 @@ public struct TopStack: Sendable {
     /// Reads every client's view about once a second for the FLEET column; `nil` without Redis.
     public let fleet: FleetWatcher?
     public let ledger: CallLedger
+    /// The channel's Prometheus metrics (through swift-metrics), with `--metrics-port`; `nil` without. (Its calls
+    /// are counted by a ``KRPCClientMetricsInterceptor`` on the channel.)
+    public let metrics: KRPCChannelMetrics?
     public let collector: SnapshotCollector
     public let refreshInterval: Duration
     public let logger: Logger
@@ -61,7 +65,18 @@ public struct TopStack: Sendable {
         // Every attempt feeds the per-node windows and totals; every logical call (below) the caller's window.
         let ledger = CallLedger(window: settings.window)
         self.ledger = ledger
-        configuration.attemptObserver = { ledger.observe($0) }
+        let metrics = settings.metricsPort.map { _ in KRPCChannelMetrics(key: key) }
+        self.metrics = metrics
+        if let metrics {
+            configuration.attemptObserver = { report in
+                ledger.observe(report)
+                metrics.record(report)
+            }
+            configuration.interceptors.append(
+                KRPCClientMetricsInterceptor(KRPCCallMetrics(.client, methods: [key])))
+        } else {
+            configuration.attemptObserver = { ledger.observe($0) }
+        }
         do {
             try configuration.validate()
         } catch {
@@ -194,6 +209,8 @@ public struct TopStack: Sendable {
         let fleet = self.fleet
         let publisherTask = Task { await publisher?.run() }
         let fleetTask = Task { await fleet?.run() }
+        let metrics = self.metrics
+        let metricsTask = Task { await metrics?.run(channel: channel) }
         // Without `deliver` the caller builds snapshots itself (``SnapshotCollector/makeSnapshot()``).
         let collectorTask = Task {
             guard let deliver else { return }
@@ -207,12 +224,14 @@ public struct TopStack: Sendable {
         pollerTask.cancel()
         publisherTask.cancel()
         fleetTask.cancel()
+        metricsTask.cancel()
         channelTask.cancel()
         await loadTask.value
         await collectorTask.value
         await pollerTask.value
         await publisherTask.value
         await fleetTask.value
+        await metricsTask.value
         await channelTask.value
         await self.redis?.shutdown()
         await self.fleetRedis?.shutdown()

@@ -14,6 +14,9 @@ public enum FrameDecodingError: Error, Hashable, Sendable, CustomStringConvertib
     case malformedHeader(String)
     /// The connection ended in the middle of a frame.
     case truncatedFrame(received: Int)
+    /// A REQUEST's metadata is over ``KRPCMetadata/maximumEntryCount`` entries or
+    /// ``KRPCMetadata/maximumEncodedBytes`` bytes.
+    case metadataTooLarge(String)
 
     public var description: String {
         switch self {
@@ -29,6 +32,8 @@ public enum FrameDecodingError: Error, Hashable, Sendable, CustomStringConvertib
             "malformed frame header: \(reason)"
         case .truncatedFrame(let received):
             "connection closed in the middle of a frame (\(received) bytes of it received)"
+        case .metadataTooLarge(let reason):
+            "request metadata over the limit: \(reason)"
         }
     }
 

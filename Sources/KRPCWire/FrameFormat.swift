@@ -40,12 +40,33 @@
 ///
 /// ## Header fields per kind
 ///
-/// | kind | request_id | service, method | deadline_ms | status, message | payload |
-/// |---|---|---|---|---|---|
-/// | REQUEST (0) | ≠ 0, unique among the client's calls in flight | required | remaining ms, 0 = none | – | request message |
-/// | RESPONSE (1) | the request's | – | – | status 0 = ok, else error code + message | response message when ok, else empty |
-/// | CANCEL (2) | the request's | – | – | – | empty (ignored); the server stops the call, see "Request ids and cancelling" |
-/// | GOAWAY (3) | 0 | – | – | why the server closes the connection | empty |
+/// | kind | request_id | service, method | deadline_ms | status, message | metadata | payload |
+/// |---|---|---|---|---|---|---|
+/// | REQUEST (0) | ≠ 0, unique among the client's calls in flight | required | remaining ms, 0 = none | – | optional, see "Metadata" | request message |
+/// | RESPONSE (1) | the request's | – | – | status 0 = ok, else error code + message | – | response message when ok, else empty |
+/// | CANCEL (2) | the request's | – | – | – | – | empty (ignored); the server stops the call, see "Request ids and cancelling" |
+/// | GOAWAY (3) | 0 | – | – | why the server closes the connection | – | empty |
+///
+/// ## Metadata
+///
+/// A REQUEST may carry key/value metadata (trace context, a tenant, an auth token…) in header field 8,
+/// `repeated krpc.MetadataEntry metadata = 8`, where `MetadataEntry` is `{string key = 1; bytes value = 2;}`:
+/// one length-delimited field 8 per entry (tag byte `0x42`), in the order the caller added them; a key
+/// may repeat. Inside an entry, the key is tag `0x0A` and the value tag `0x12` (each a varint length,
+/// then the bytes; protobuf omits an empty value).
+/// - Keys are lower-case ASCII, one or more of `a-z 0-9 . _ -` (gRPC's convention; `traceparent`,
+///   `tracestate`). A key outside that set is malformed (a connection error).
+/// - A value is UTF-8 text, or any bytes when the key ends in `-bin`. (The krpc decoder keeps a value
+///   that is not valid UTF-8 as bytes rather than refusing it.)
+/// - Limits: at most **64 entries** and **8192 bytes** of keys and values together (the key and value
+///   bytes of every entry; tags and lengths not counted). A receiver refuses more with a connection
+///   error (GOAWAY 15 protocol error, "request metadata over the limit"); the krpc client refuses to
+///   send more (call error 3, nothing sent), so only a foreign peer meets that GOAWAY.
+/// - Receivers that predate field 8 skip it, as any unknown field: a request with metadata reaches them
+///   as a request without. Other kinds carry no metadata: a sender leaves field 8 out of them, and a
+///   receiver does not use it there (the krpc decoder still checks it as above).
+/// - What the keys mean is up to the application and its interceptors; krpc's tracing interceptors
+///   write and read the keys of the tracer's format (W3C Trace Context: `traceparent`, `tracestate`).
 ///
 /// Status codes (`KRPCError.Code` in the `KRPC` module): 0 ok, 1 cancelled, 2 unknown,
 /// 3 invalid request (the payload does not parse, or the handler refused it), 4 deadline
@@ -76,7 +97,8 @@
 ///   receiver's maximum, the connection's input ending in the middle of a frame, or (on a server with
 ///   an idle timeout) an incomplete frame followed by nothing for that long;
 /// - a header that does not decode as above (truncated or overlong varint, a known field with
-///   another wire type, a group, invalid UTF-8, an unknown `kind`);
+///   another wire type, a group, invalid UTF-8, an unknown `kind`, a metadata key outside its set,
+///   metadata over its limits);
 /// - a REQUEST with request id 0, or with the id of a call in flight;
 /// - a frame of a kind the receiver does not accept: RESPONSE or GOAWAY sent to a server, REQUEST
 ///   or CANCEL sent to a client.
@@ -107,6 +129,15 @@
 /// 22 04 45 63 68 6F                    method = "Echo"           (field 4, bytes)
 /// 28 88 27                             deadline_ms = 5000        (field 5, varint)
 /// 0A 02 68 69                          payload
+/// ```
+///
+/// The same request with the metadata entry `tenant: "acme"` has 16 more header bytes after
+/// `deadline_ms` (length 41, header_len 33):
+///
+/// ```text
+/// 42 0E                                metadata entry, 14 bytes  (field 8, bytes)
+///    0A 06 74 65 6E 61 6E 74           key = "tenant"            (field 1, bytes)
+///    12 04 61 63 6D 65                 value = "acme"            (field 2, bytes)
 /// ```
 public enum FrameFormat {
     /// The two magic bytes after the length prefix: `"kr"`.

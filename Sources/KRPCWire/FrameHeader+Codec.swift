@@ -15,6 +15,10 @@ extension FrameHeader {
     static let tagDeadline: UInt8 = 0x28
     static let tagStatus: UInt8 = 0x30
     static let tagMessage: UInt8 = 0x3A
+    static let tagMetadata: UInt8 = 0x42
+    // Inside a `krpc.MetadataEntry`.
+    static let tagEntryKey: UInt8 = 0x0A
+    static let tagEntryValue: UInt8 = 0x12
 
     /// The size of the encoded header in bytes.
     public var encodedSize: Int {
@@ -26,7 +30,19 @@ extension FrameHeader {
         if self.deadlineMilliseconds != 0 { size += 1 + varintSize(UInt64(self.deadlineMilliseconds)) }
         if self.status != 0 { size += 1 + varintSize(UInt64(bitPattern: Int64(self.status))) }
         if !self.message.isEmpty { size += Self.stringFieldSize(self.message) }
+        for entry in self.metadata {
+            let entrySize = Self.entrySize(entry)
+            size += 1 + varintSize(UInt64(entrySize)) + entrySize
+        }
         return size
+    }
+
+    /// The size of one `krpc.MetadataEntry` message (without its tag and length).
+    private static func entrySize(_ entry: KRPCMetadata.Entry) -> Int {
+        let keyCount = entry.key.utf8.count
+        let valueCount = entry.value.encodedCount
+        return (keyCount == 0 ? 0 : 1 + varintSize(UInt64(keyCount)) + keyCount)
+            + (valueCount == 0 ? 0 : 1 + varintSize(UInt64(valueCount)) + valueCount)
     }
 
     private static func stringFieldSize(_ s: String) -> Int {
@@ -59,6 +75,21 @@ extension FrameHeader {
             buffer.writeVarint(UInt64(bitPattern: Int64(self.status)))
         }
         if !self.message.isEmpty { Self.writeStringField(Self.tagMessage, self.message, into: &buffer) }
+        for entry in self.metadata {
+            buffer.writeInteger(Self.tagMetadata)
+            buffer.writeVarint(UInt64(Self.entrySize(entry)))
+            if !entry.key.isEmpty { Self.writeStringField(Self.tagEntryKey, entry.key, into: &buffer) }
+            switch entry.value {
+            case .string(let string):
+                if !string.isEmpty { Self.writeStringField(Self.tagEntryValue, string, into: &buffer) }
+            case .binary(let bytes):
+                if !bytes.isEmpty {
+                    buffer.writeInteger(Self.tagEntryValue)
+                    buffer.writeVarint(UInt64(bytes.count))
+                    buffer.writeBytes(bytes)
+                }
+            }
+        }
         return buffer.writerIndex - start
     }
 
@@ -77,6 +108,7 @@ extension FrameHeader {
     /// - Throws: ``FrameDecodingError/malformedHeader(_:)`` when the bytes are not a valid header.
     public static func decode(from buffer: inout ByteBuffer) throws(FrameDecodingError) -> FrameHeader {
         var header = FrameHeader()
+        var metadata = MetadataReader()
         while buffer.readableBytes > 0 {
             // A tag is a 32-bit varint of at most 5 bytes, as SwiftProtobuf and protoc read it: padded
             // encodings (e.g. `89 89 89 89 89 00`) are rejected, not read as the same number.
@@ -106,13 +138,77 @@ extension FrameHeader {
                 header.status = Int32(truncatingIfNeeded: try Self.readVarintField(&buffer, "status"))
             case (7, 2):
                 header.message = try Self.readStringField(&buffer, "message")
-            case (1...7, _):
+            case (8, 2):
+                guard let length = buffer.readVarint(), length <= UInt64(buffer.readableBytes),
+                    var entry = buffer.readSlice(length: Int(length))
+                else {
+                    throw .malformedHeader("metadata entry runs past the end of the header")
+                }
+                try metadata.read(&entry)
+            case (1...8, _):
                 throw .malformedHeader("field \(field) has wire type \(wireType)")
             default:
                 try Self.skipField(&buffer, field: field, wireType: wireType)
             }
         }
+        if !metadata.entries.isEmpty { header.metadata = KRPCMetadata(decodedEntries: metadata.entries) }
         return header
+    }
+
+    /// Collects the metadata entries of one header and keeps their limits.
+    private struct MetadataReader {
+        var entries: [KRPCMetadata.Entry] = []
+        var bytes = 0
+
+        /// Reads one `krpc.MetadataEntry` (all readable bytes of `buffer`).
+        mutating func read(_ buffer: inout ByteBuffer) throws(FrameDecodingError) {
+            guard self.entries.count < KRPCMetadata.maximumEntryCount else {
+                throw .metadataTooLarge("more than \(KRPCMetadata.maximumEntryCount) metadata entries")
+            }
+            var key: ByteBuffer?
+            var value: ByteBuffer?
+            while buffer.readableBytes > 0 {
+                guard let tag = buffer.readVarint(maxBytes: 5), tag <= UInt64(UInt32.max) else {
+                    throw .malformedHeader("truncated or overlong field tag in a metadata entry")
+                }
+                let field = tag >> 3
+                let wireType = tag & 7
+                guard field != 0 else { throw .malformedHeader("field number 0 in a metadata entry") }
+                switch (field, wireType) {
+                case (1, 2), (2, 2):
+                    guard let length = buffer.readVarint(), length <= UInt64(buffer.readableBytes),
+                        let slice = buffer.readSlice(length: Int(length))
+                    else {
+                        throw .malformedHeader("metadata entry field \(field) runs past the end of the entry")
+                    }
+                    if field == 1 { key = slice } else { value = slice }
+                case (1...2, _):
+                    throw .malformedHeader("metadata entry field \(field) has wire type \(wireType)")
+                default:
+                    try FrameHeader.skipField(&buffer, field: field, wireType: wireType)
+                }
+            }
+            let keyBytes = key?.readableBytesView ?? ByteBuffer().readableBytesView
+            let valueCount = value?.readableBytes ?? 0
+            self.bytes += keyBytes.count + valueCount
+            guard self.bytes <= KRPCMetadata.maximumEncodedBytes else {
+                throw .metadataTooLarge("metadata takes more than \(KRPCMetadata.maximumEncodedBytes) bytes")
+            }
+            guard KRPCMetadata.isValidKey(keyBytes) else {
+                throw .malformedHeader("metadata key is not 1 or more of a-z 0-9 . _ -")
+            }
+            let keyString = String(decoding: keyBytes, as: UTF8.self)  // ASCII, checked above
+            let valueBytes = value.map { Array($0.readableBytesView) } ?? []
+            let decoded: KRPCMetadata.Value
+            if keyString.hasSuffix("-bin") {
+                decoded = .binary(valueBytes)
+            } else if let string = String(validating: valueBytes, as: UTF8.self) {
+                decoded = .string(string)
+            } else {
+                decoded = .binary(valueBytes)  // bytes that are not text: kept, as the peer sent them
+            }
+            self.entries.append(KRPCMetadata.Entry(key: keyString, value: decoded))
+        }
     }
 
     private static func readVarintField(_ buffer: inout ByteBuffer, _ name: String) throws(FrameDecodingError) -> UInt64 {
@@ -138,7 +234,7 @@ extension FrameHeader {
         return string
     }
 
-    private static func skipField(_ buffer: inout ByteBuffer, field: UInt64, wireType: UInt64) throws(FrameDecodingError) {
+    fileprivate static func skipField(_ buffer: inout ByteBuffer, field: UInt64, wireType: UInt64) throws(FrameDecodingError) {
         switch wireType {
         case 0:
             _ = try Self.readVarintField(&buffer, "field \(field)")

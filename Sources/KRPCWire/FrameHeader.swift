@@ -17,6 +17,8 @@ public struct FrameHeader: Hashable, Sendable, CustomStringConvertible {
     public var status: Int32
     /// RESPONSE, GOAWAY: the error message when `status` is not 0.
     public var message: String
+    /// REQUEST: the call's metadata (field 8), empty for none.
+    public var metadata: KRPCMetadata
 
     /// Creates a header; every field defaults to its protobuf default.
     public init(
@@ -26,7 +28,8 @@ public struct FrameHeader: Hashable, Sendable, CustomStringConvertible {
         method: String = "",
         deadlineMilliseconds: UInt32 = 0,
         status: Int32 = 0,
-        message: String = ""
+        message: String = "",
+        metadata: KRPCMetadata = KRPCMetadata()
     ) {
         self.kind = kind
         self.requestID = requestID
@@ -35,11 +38,21 @@ public struct FrameHeader: Hashable, Sendable, CustomStringConvertible {
         self.deadlineMilliseconds = deadlineMilliseconds
         self.status = status
         self.message = message
+        self.metadata = metadata
     }
 
     /// A REQUEST header.
-    public static func request(id: UInt64, service: String, method: String, deadlineMilliseconds: UInt32) -> Self {
-        Self(kind: .request, requestID: id, service: service, method: method, deadlineMilliseconds: deadlineMilliseconds)
+    public static func request(
+        id: UInt64,
+        service: String,
+        method: String,
+        deadlineMilliseconds: UInt32,
+        metadata: KRPCMetadata = KRPCMetadata()
+    ) -> Self {
+        Self(
+            kind: .request, requestID: id, service: service, method: method,
+            deadlineMilliseconds: deadlineMilliseconds, metadata: metadata
+        )
     }
 
     /// A RESPONSE header: `status` 0 for success.
@@ -51,6 +64,8 @@ public struct FrameHeader: Hashable, Sendable, CustomStringConvertible {
         switch self.kind {
         case .request:
             "REQUEST #\(self.requestID) \(self.service).\(self.method) deadline \(self.deadlineMilliseconds) ms"
+                // Keys only: values may be secrets (tokens), and descriptions end up in logs.
+                + (self.metadata.isEmpty ? "" : " metadata [\(self.metadata.map(\.key).joined(separator: ", "))]")
         case .response:
             self.status == 0 ? "RESPONSE #\(self.requestID) ok" : "RESPONSE #\(self.requestID) \(self.status): \"\(self.message)\""
         case .cancel:

@@ -13,6 +13,7 @@ import Foundation
 import Histogram
 import KRPC
 import KRPCPolicy
+import KRPCTracing
 import KRPCWire
 import KRPCZooKeeper
 import NIOCore
@@ -76,6 +77,9 @@ struct KRPCBenchCommand: AsyncParsableCommand {
     @Option(help: "Flush requests after this many frames (and at the end of each event-loop tick).")
     var flushEvery: Int = 8
 
+    @Flag(help: "Make every call through the client tracing interceptor (no tracer is bootstrapped: its cost only).")
+    var tracing = false
+
     @Flag(help: "Print one JSON line instead of a summary.")
     var json = false
 
@@ -100,13 +104,18 @@ struct KRPCBenchCommand: AsyncParsableCommand {
         }
     }
 
+    /// The client interceptors the flags ask for.
+    var interceptors: [any KRPCClientInterceptor] {
+        self.tracing ? [KRPCClientTracingInterceptor()] : []
+    }
+
     func run() async throws {
         if let zk = self.zk {
             try await self.runThroughChannel(zk: zk)
             return
         }
         guard let target = self.target.flatMap({ NodeAddress(parsing: $0) }) else { return }
-        let configuration = NodeConnection.Configuration(flushEvery: self.flushEvery)
+        let configuration = NodeConnection.Configuration(flushEvery: self.flushEvery, interceptors: self.interceptors)
         let connections = (0..<self.connections).map { _ in NodeConnection(to: target, configuration: configuration) }
 
         // Calls carry deadlines, so the run cannot hang; this is a last resort.
@@ -133,7 +142,7 @@ struct KRPCBenchCommand: AsyncParsableCommand {
         let registryRunning = Task { await registry.run() }
         defer { registryRunning.cancel() }
         let key = ServiceKey(service: self.service ?? Echo.name, method: self.method ?? Echo.echo)
-        let channel = KRPCChannel(key: key, registry: registry)
+        let channel = KRPCChannel(key: key, registry: registry, configuration: .init(interceptors: self.interceptors))
         let running = Task { await channel.run() }
         let found = ContinuousClock.now + .seconds(10)
         while channel.snapshot().nodes.isEmpty {

@@ -9,7 +9,7 @@
 //    same error as parsing it whole.
 // 3. Every frame re-encodes and parses back to itself.
 // 4. A header that FrameHeader.decode accepts, SwiftProtobuf's generated KRPCFrameHeader decodes
-//    to the same values.
+//    to the same values, metadata (field 8) included; and metadata never exceeds its limits.
 
 import KRPCWire
 import NIOCore
@@ -112,6 +112,20 @@ func fuzzOneInput(_ bytes: [UInt8]) {
             reference.message == header.message
         else {
             fatalError("FrameHeader.decode and SwiftProtobuf disagree on \(bytes)")
+        }
+        let values: [[UInt8]] = header.metadata.map { entry in
+            switch entry.value {
+            case .string(let string): Array(string.utf8)
+            case .binary(let bytes): bytes
+            }
+        }
+        guard reference.metadata.map(\.key) == header.metadata.map(\.key),
+            reference.metadata.map({ Array($0.value) }) == values
+        else {
+            fatalError("FrameHeader.decode and SwiftProtobuf disagree on the metadata of \(bytes)")
+        }
+        guard header.metadata.wireViolation() == nil else {
+            fatalError("FrameHeader.decode accepted metadata over its limits: \(header.metadata)")
         }
     }
 }

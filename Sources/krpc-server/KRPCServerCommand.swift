@@ -103,9 +103,33 @@ struct KRPCServerCommand: AsyncParsableCommand {
     @Option(help: "Most calls one connection may have in flight; past it a call is answered 'overloaded' at once.")
     var maxCallsPerConnection: Int = 16_384
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve Prometheus metrics at http://HOST:PORT/metrics on this port (on --host; 0 picks a free one "
+                + "and prints 'metrics at http://HOST:PORT/metrics').",
+            valueName: "port"))
+    var metricsPort: Int?
+
+    @Flag(
+        help: """
+            Serve every call through the tracing interceptor (a server span per call, the caller's trace context \
+            from the request metadata). krpc-server bootstraps no tracer, so nothing is recorded: this is what the \
+            interceptor costs a server that has it installed without a tracer.
+            """
+    )
+    var tracing = false
+
     func validate() throws {
         guard (0...65535).contains(self.port) else {
             throw ValidationError("--port must be 0...65535, got \(self.port)")
+        }
+        if let metricsPort = self.metricsPort {
+            guard (0...65535).contains(metricsPort) else {
+                throw ValidationError("--metrics-port must be 0...65535, got \(metricsPort)")
+            }
+            guard metricsPort == 0 || metricsPort != self.port else {
+                throw ValidationError("--metrics-port must differ from --port (\(self.port))")
+            }
         }
         guard Self.isHost(self.host) else {
             throw ValidationError("--host '\(self.host)' is not a host name or IP address")
@@ -202,6 +226,8 @@ struct KRPCServerCommand: AsyncParsableCommand {
                 weight: self.weight ?? 1,
                 flushEvery: self.flushEvery,
                 maximumConcurrentCallsPerConnection: self.maxCallsPerConnection,
+                metricsPort: self.metricsPort,
+                tracing: self.tracing,
                 logger: logger
             ),
             registry: registry

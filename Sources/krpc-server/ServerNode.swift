@@ -1,7 +1,9 @@
 import KRPC
+import KRPCMetrics
 import KRPCPolicy
 import KRPCRedis
 import KRPCServices
+import KRPCTracing
 import Logging
 import ServiceLifecycle
 
@@ -33,6 +35,10 @@ struct ServerNode {
         var flushEvery: Int
         /// See KRPCServer.Configuration.maximumConcurrentCallsPerConnection.
         var maximumConcurrentCallsPerConnection: Int
+        /// Serve `/metrics` on this port (0: any free one), on `host`; `nil` = no metrics (`--metrics-port`).
+        var metricsPort: Int?
+        /// `--tracing`: serve every call through ``KRPCServerTracingInterceptor``.
+        var tracing: Bool = false
         var logger: Logger
     }
 
@@ -58,6 +64,13 @@ struct ServerNode {
             tally = CallTally(keys: keys, counter: RedisCallCounter(client: client, logger: logger))
         }
 
+        // Bootstrapped before the server is made: its interceptor's metrics are made in the Prometheus registry.
+        let metrics = configuration.metricsPort.map { _ in
+            ServerMetricsEndpoint.bootstrap(methods: services.flatMap { service in
+                service.methods.map { ServiceKey(service: service.serviceName, method: $0.name) }
+            })
+        }
+
         let server = KRPCServer(
             configuration: .init(
                 host: configuration.host,
@@ -71,12 +84,24 @@ struct ServerNode {
                 // Without --allow-fault-injection the key is still watched (to warn that it is ignored), but
                 // no call asks about it.
                 faultSource: configuration.redis != nil && configuration.allowFaultInjection ? faults : nil,
-                counters: tally
+                counters: tally,
+                // Tracing outermost (its span covers the whole call), then metrics.
+                interceptors: (configuration.tracing ? [KRPCServerTracingInterceptor()] : [])
+                    + (metrics.map { [KRPCServerMetricsInterceptor($0.metrics)] } ?? [])
             ),
             services: services
         )
 
         var lifecycle: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let metrics, let port = configuration.metricsPort {
+            // First, so that it stops last: a scrape during the drain still answers.
+            lifecycle.append(
+                .init(
+                    service: metrics.httpServer(host: configuration.host, port: port, logger: logger),
+                    serviceName: "metrics"
+                )
+            )
+        }
         if let client = redisClient, let tally {
             let counter = tally.counter
             lifecycle.append(

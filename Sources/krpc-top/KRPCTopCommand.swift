@@ -130,6 +130,13 @@ struct KRPCTopCommand: AsyncParsableCommand {
                                valueName: "name"))
     var clientHost: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve this client's Prometheus metrics at http://127.0.0.1:PORT/metrics (0 picks a free port; the "
+                + "address is printed on stderr).",
+            valueName: "port"))
+    var metricsPort: Int?
+
     func validate() throws {
         _ = try self.settings()
     }
@@ -162,6 +169,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
         o.delayMs = self.delayMs
         o.noFleetView = self.noFleetView
         o.clientHost = self.clientHost
+        o.metricsPort = self.metricsPort
         do {
             return try TopSettings(options: o)
         } catch {
@@ -185,6 +193,11 @@ struct KRPCTopCommand: AsyncParsableCommand {
                 "top.pid": "\(getpid())", "top.key": "\(settings.service).\(settings.method)",
                 "top.rate": "\(settings.rate)", "top.mode": "\(self.once ? "once" : "dashboard")",
             ])
+        // Before the session: its channels' metrics are made in the registry this bootstraps.
+        var metrics: TopMetricsEndpoint?
+        if let port = settings.metricsPort {
+            metrics = try await TopMetricsEndpoint.start(port: port, logger: logger)
+        }
         // The services view first, unless a method was named (or --once, which reports on one method).
         let servicesFirst = !self.once && self.service == nil && self.method == nil
         let session = try TopSession(
@@ -198,6 +211,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
                 session, servicesFirst: servicesFirst, settings: settings, environment: environment,
                 logFile: logFile, logger: logger)
         }
+        await metrics?.stop()
     }
 
     // MARK: --once

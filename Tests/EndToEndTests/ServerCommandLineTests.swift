@@ -33,6 +33,9 @@ struct ServerCommandLineTests {
             (["--port", "0", "--host", "0.0.0.0", "--no-registry", "--redis", "127.0.0.1:6379"], "give --advertise-host"),
             (["--port", "0", "--host", "0.0.0.0", "--zk", "127.0.0.1:2181", "--no-redis"], "give --advertise-host"),
             (["--port", "0", "--no-registry", "--no-redis", "--advertise-host", "0.0.0.0"], "--advertise-host '0.0.0.0'"),
+            (["--port", "0", "--no-registry", "--no-redis", "--metrics-port", "70000"], "--metrics-port must be 0...65535"),
+            (["--port", "0", "--no-registry", "--no-redis", "--metrics-port", "x"], "--metrics-port"),
+            (["--port", "9123", "--no-registry", "--no-redis", "--metrics-port", "9123"], "--metrics-port must differ"),
         ]
     )
     func badCommandLine(arguments: [String], expected: String) async throws {
@@ -69,6 +72,19 @@ struct ServerCommandLineTests {
         #expect(try await server.terminate() == 0)
         #expect(server.logLines(containing: "doing local service").isEmpty, "\(server.log())")
         #expect(server.logLines(containing: "name: zhangsan").isEmpty, "\(server.log())")
+    }
+
+    @Test("--tracing: calls go through the tracing interceptor (no tracer bootstrapped) and answer as without it")
+    func tracingFlag() async throws {
+        let server = try await ServerProcess.start(["--no-registry", "--no-redis", "--tracing"])
+        let connection = server.connect()
+        #expect(try await UserServiceClient(connection).login(name: "zhangsan", pwd: "123456").success)
+        var echo = EchoRequest()
+        echo.value = Data("traced".utf8)
+        let options = KRPCCallOptions(metadata: ["traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"])
+        #expect(try await EchoClient(connection).echo(echo, options: options).value == Data("traced".utf8))
+        await connection.close()
+        #expect(try await server.terminate() == 0)
     }
 
     @Test("at debug, Login logs as the seed does with the password masked")

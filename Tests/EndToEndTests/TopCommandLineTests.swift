@@ -16,6 +16,8 @@ struct TopCommandLineTests {
             (["--rate", "1e-300"], "--rate must be 0 or 0.01...1000000"),
             (["--window", "0"], "--window must be 0.1...3600 seconds"),
             (["--window", "1e9"], "--window must be 0.1...3600 seconds"),
+            (["--metrics-port", "65536"], "--metrics-port must be 0...65535"),
+            (["--metrics-port=-1"], "--metrics-port must be 0...65535"),
         ]
     )
     func badOption(arguments: [String], expected: String) async throws {

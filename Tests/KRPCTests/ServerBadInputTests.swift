@@ -68,6 +68,22 @@ struct ServerBadInputTests {
         #expect(reply.closed)
     }
 
+    @Test("request metadata over the limit (a peer that is not krpc's client) gets GOAWAY protocol error")
+    func metadataOverLimit() async throws {
+        var tooMany = KRPCMetadata()
+        for i in 0...KRPCMetadata.maximumEntryCount { tooMany.addString("v", forKey: "k\(i)") }
+        var bytes = ByteBuffer()
+        bytes.writeKRPCFrame(
+            header: .request(id: 1, service: "Echo", method: "Echo", deadlineMilliseconds: 0, metadata: tooMany),
+            payload: [UInt8]()
+        )
+        let reply = try await self.feed(bytes)
+        let goaway = try #require(reply.goaway)
+        #expect(goaway.status == KRPCError.Code.protocolError.rawValue)
+        #expect(goaway.message.contains("more than 64 metadata entries"))
+        #expect(reply.closed)
+    }
+
     @Test("a zero-length frame gets GOAWAY protocol error")
     func zeroLength() async throws {
         let reply = try await self.feed(ByteBuffer(bytes: [0, 0, 0, 0]))

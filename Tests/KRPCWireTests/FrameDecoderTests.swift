@@ -65,6 +65,21 @@ struct FrameDecoderTests {
         #expect(Array(bytes.readableBytesView) == expected)
     }
 
+    @Test("the documented example frame with metadata is byte-exact")
+    func documentedMetadataExample() throws {
+        let bytes = Frames.bytes(
+            .request(id: 1, service: "Echo", method: "Echo", deadlineMilliseconds: 5000, metadata: ["tenant": "acme"]),
+            payload: [0x0A, 0x02, 0x68, 0x69]
+        )
+        let expected: [UInt8] = [
+            0x00, 0x00, 0x00, 0x29, 0x6B, 0x72, 0x01, 0x21,
+            0x10, 0x01, 0x1A, 0x04, 0x45, 0x63, 0x68, 0x6F, 0x22, 0x04, 0x45, 0x63, 0x68, 0x6F, 0x28, 0x88, 0x27,
+            0x42, 0x0E, 0x0A, 0x06, 0x74, 0x65, 0x6E, 0x61, 0x6E, 0x74, 0x12, 0x04, 0x61, 0x63, 0x6D, 0x65,
+            0x0A, 0x02, 0x68, 0x69,
+        ]
+        #expect(Array(bytes.readableBytesView) == expected)
+    }
+
     @Test("every split of a stream of frames gives the same frames")
     func everySplit() throws {
         var stream = ByteBuffer()

@@ -1,3 +1,4 @@
+import Foundation
 import KRPCWire
 import NIOCore
 import SwiftProtobuf
@@ -14,6 +15,15 @@ struct FrameHeaderCodecTests {
         .response(id: 7, status: -1, message: "négatif ✓"),
         FrameHeader(kind: .cancel, requestID: 300),
         FrameHeader(kind: .goaway, status: 16, message: "frame length 5000000 exceeds the maximum 4194304"),
+        .request(id: 3, service: "Echo", method: "Echo", deadlineMilliseconds: 20, metadata: ["traceparent": "00-ab-cd-01"]),
+        .request(
+            id: 4, service: "S", method: "M", deadlineMilliseconds: 0,
+            metadata: KRPCMetadata([
+                (key: "a", value: "1"), (key: "a", value: "2"), (key: "empty", value: ""),
+                (key: "token-bin", value: .binary([0, 0xFF, 0x80])), (key: "zero-bin", value: .binary([])),
+                (key: "long", value: .string(String(repeating: "é", count: 200))),
+            ])
+        ),
     ]
 
     static func reference(_ header: FrameHeader) -> KRPCFrameHeader {
@@ -25,6 +35,15 @@ struct FrameHeaderCodecTests {
         message.deadlineMs = header.deadlineMilliseconds
         message.status = header.status
         message.message = header.message
+        message.metadata = header.metadata.map { entry in
+            var reference = KRPCMetadataEntry()
+            reference.key = entry.key
+            switch entry.value {
+            case .string(let string): reference.value = Data(string.utf8)
+            case .binary(let bytes): reference.value = Data(bytes)
+            }
+            return reference
+        }
         return message
     }
 
@@ -56,7 +75,7 @@ struct FrameHeaderCodecTests {
     func skipsUnknownFields() throws {
         var buffer = ByteBuffer()
         FrameHeader.request(id: 9, service: "S", method: "M", deadlineMilliseconds: 10).encode(into: &buffer)
-        buffer.writeBytes([0x40, 0x96, 0x01])  // field 8, varint 150
+        buffer.writeBytes([0x60, 0x96, 0x01])  // field 12, varint 150
         buffer.writeBytes([0x49] + [UInt8](repeating: 1, count: 8))  // field 9, fixed64
         buffer.writeBytes([0x52, 0x03, 0x61, 0x62, 0x63])  // field 10, bytes "abc"
         buffer.writeBytes([0x5D, 1, 2, 3, 4])  // field 11, fixed32
@@ -76,6 +95,13 @@ struct FrameHeaderCodecTests {
         ("group wire type", [0x43]),
         ("truncated fixed64", [0x49, 0x01]),
         ("varint over 64 bits", [0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02]),
+        ("metadata entry past the end", [0x42, 0x05, 0x0A, 0x01, 0x61]),
+        ("metadata key past the end of its entry", [0x42, 0x03, 0x0A, 0x05, 0x61]),
+        ("metadata key missing", [0x42, 0x02, 0x12, 0x00]),
+        ("metadata key upper-case", [0x42, 0x03, 0x0A, 0x01, 0x41]),
+        ("metadata key with a space", [0x42, 0x04, 0x0A, 0x02, 0x61, 0x20]),
+        ("metadata value with a wrong wire type", [0x42, 0x05, 0x0A, 0x01, 0x61, 0x10, 0x01]),
+        ("metadata with a wrong wire type", [0x40, 0x01]),
         ("varint over 10 bytes", [0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x81, 0x00]),
     ] + Self.malformedTags
 

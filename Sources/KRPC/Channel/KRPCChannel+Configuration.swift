@@ -37,6 +37,9 @@ extension KRPCChannel {
         /// cancellations), after the channel counted it; called on the attempt's task, so it must be quick and
         /// must not block. `nil` (default): nobody is told.
         public var attemptObserver: (@Sendable (KRPCAttemptReport) -> Void)? = nil
+        /// Wrap every call made through the channel (default: none), once per call around its attempts,
+        /// retries and hedges, the first outermost: see ``KRPCClientInterceptor``.
+        public var interceptors: [any KRPCClientInterceptor]
 
         public init(
             balancer: BalancerKind = .roundRobin,
@@ -51,7 +54,8 @@ extension KRPCChannel {
             connection: NodeConnection.Configuration = NodeConnection.Configuration(),
             tickInterval: Duration = .milliseconds(50),
             eventHistory: Int = 200,
-            logger: Logger = Logger(label: "krpc.channel", factory: { _ in SwiftLogNoOpLogHandler() })
+            logger: Logger = Logger(label: "krpc.channel", factory: { _ in SwiftLogNoOpLogHandler() }),
+            interceptors: [any KRPCClientInterceptor] = []
         ) {
             self.balancer = balancer
             self.breaker = breaker
@@ -66,6 +70,7 @@ extension KRPCChannel {
             self.tickInterval = tickInterval
             self.eventHistory = eventHistory
             self.logger = logger
+            self.interceptors = interceptors
         }
 
         /// Checks every field; throws an error naming the first bad one.

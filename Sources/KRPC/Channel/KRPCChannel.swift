@@ -1,4 +1,5 @@
 public import KRPCPolicy
+public import KRPCWire
 public import NIOCore
 public import NIOPosix
 import Logging
@@ -31,6 +32,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
     private let eventLoopGroup: any EventLoopGroup
     /// Runs the channel's own tasks (attempts, hedge timers, probes) on its home event loop.
     private let homeExecutor: EventLoopTaskExecutor
+    private let interceptors: ClientInterceptorChain?
     let state: Mutex<ChannelState>
     /// The ``events()`` subscribers.
     let broadcaster = EventBroadcaster<KRPCChannelEvent>(bufferingPolicy: .bufferingNewest(1024))
@@ -59,6 +61,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.homeExecutor = EventLoopTaskExecutor(eventLoop: eventLoopGroup.next())
+        self.interceptors = ClientInterceptorChain(configuration.interceptors)
         self.state = Mutex(
             ChannelState(key: key, configuration: configuration, broadcaster: self.broadcaster, now: .now, seed: seed)
         )
@@ -262,21 +265,67 @@ public final class KRPCChannel: KRPCCaller, Sendable {
         try await self.call(service: service, method: method, payload: payload, deadline: deadline, hashKey: nil)
     }
 
-    /// Like ``call(service:method:payload:deadline:)``, with the key the consistent-hash balancer hashes.
+    /// Like ``call(service:method:payload:deadline:)``, with metadata sent in the request header
+    /// (through the channel's interceptors, ``Configuration/interceptors``).
     public func call(
         service: String,
         method: String,
         payload: [UInt8],
         deadline: Duration?,
+        metadata: KRPCMetadata
+    ) async throws(KRPCError) -> ByteBuffer {
+        try await self.call(
+            service: service, method: method, payload: payload, deadline: deadline, metadata: metadata, hashKey: nil
+        )
+    }
+
+    /// Like ``call(service:method:payload:deadline:metadata:)``, with the key the consistent-hash
+    /// balancer hashes.
+    public func call(
+        service: String,
+        method: String,
+        payload: [UInt8],
+        deadline: Duration?,
+        metadata: KRPCMetadata = KRPCMetadata(),
         hashKey: String?
     ) async throws(KRPCError) -> ByteBuffer {
         let start = ContinuousClock.now
+        let deadline = start + (deadline ?? self.configuration.defaultDeadline)
+        guard let interceptors = self.interceptors else {
+            return try await self.call(
+                service: service, method: method, payload: payload, metadata: metadata, start: start,
+                deadline: deadline, hashKey: hashKey
+            )
+        }
+        let context = KRPCClientContext(descriptor: ServiceKey(service: service, method: method), deadline: deadline)
+        let response = try await interceptors.run(KRPCClientRequest(payload: payload, metadata: metadata), context) {
+            (request, context) async throws(KRPCError) -> KRPCClientResponse in
+            let payload = try await self.call(
+                service: context.descriptor.service, method: context.descriptor.method, payload: request.payload,
+                metadata: request.metadata, start: start, deadline: context.deadline, hashKey: hashKey
+            )
+            return KRPCClientResponse(payload: payload)
+        }
+        return response.payload
+    }
+
+    /// A call past the interceptors: attempts, failover, hedging.
+    private func call(
+        service: String,
+        method: String,
+        payload: [UInt8],
+        metadata: KRPCMetadata,
+        start: ContinuousClock.Instant,
+        deadline: ContinuousClock.Instant,
+        hashKey: String?
+    ) async throws(KRPCError) -> ByteBuffer {
         let request = Request(
             service: service,
             method: method,
             payload: payload,
+            metadata: metadata,
             startedAt: start,
-            deadline: start + (deadline ?? self.configuration.defaultDeadline),
+            deadline: deadline,
             hashKey: hashKey,
             idempotent: !self.configuration.nonIdempotentMethods.contains("\(service).\(method)")
         )
@@ -297,6 +346,7 @@ public final class KRPCChannel: KRPCCaller, Sendable {
         var service: String
         var method: String
         var payload: [UInt8]
+        var metadata: KRPCMetadata
         var startedAt: ContinuousClock.Instant
         var deadline: ContinuousClock.Instant
         var hashKey: String?
@@ -353,7 +403,8 @@ public final class KRPCChannel: KRPCCaller, Sendable {
         }
         do {
             let response = try await pick.connection.call(
-                service: request.service, method: request.method, payload: request.payload, deadline: remaining
+                service: request.service, method: request.method, payload: request.payload, deadline: remaining,
+                metadata: request.metadata
             )
             let end = ContinuousClock.now
             self.withState { $0.finish(pick, .success(latency: end - start), now: end) }

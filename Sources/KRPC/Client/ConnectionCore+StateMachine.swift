@@ -26,6 +26,8 @@ extension ConnectionCore {
             var method: String
             /// The request, until it is written (while connecting).
             var unsent: [UInt8]?
+            /// The request's metadata, until it is written (while connecting).
+            var unsentMetadata: KRPCMetadata
         }
 
         private enum Phase {
@@ -134,9 +136,17 @@ extension ConnectionCore {
             if request.deadline <= now {
                 return .fail(continuation, self.deadlineError(request.service, request.method, request.timeout))
             }
-            // Most requests are far below the limit; compute the exact frame size only near it.
-            if request.payload.count + request.service.utf8.count + request.method.utf8.count + 64 > self.maximumFrameLength {
-                let header = FrameHeader.request(id: request.id, service: request.service, method: request.method, deadlineMilliseconds: 1)
+            // Most requests are far below the limit; compute the exact frame size only near it. (Each
+            // metadata entry adds at most 8 bytes of tags and lengths to its key and value.)
+            let metadataEstimate =
+                request.metadata.isEmpty ? 0 : request.metadata.encodedBytes + 8 * request.metadata.count
+            if request.payload.count + request.service.utf8.count + request.method.utf8.count + metadataEstimate + 64
+                > self.maximumFrameLength
+            {
+                let header = FrameHeader.request(
+                    id: request.id, service: request.service, method: request.method, deadlineMilliseconds: 1,
+                    metadata: request.metadata
+                )
                 let length = ByteBuffer.krpcFrameLength(header: header, payloadLength: request.payload.count)
                 if length > self.maximumFrameLength {
                     let message = "request frame of \(length) bytes exceeds the maximum \(self.maximumFrameLength)"
@@ -160,7 +170,8 @@ extension ConnectionCore {
                     id: request.id,
                     service: request.service,
                     method: request.method,
-                    deadlineMilliseconds: Self.milliseconds(request.deadline &- now)
+                    deadlineMilliseconds: Self.milliseconds(request.deadline &- now),
+                    metadata: request.metadata
                 )
                 return .write(header, timer: self.register(request, continuation, queued: false))
             }
@@ -208,13 +219,16 @@ extension ConnectionCore {
             writes.reserveCapacity(self.waiting.count)
             for id in self.waiting {
                 guard var call = self.calls[id], let payload = call.unsent else { continue }
+                let metadata = call.unsentMetadata
                 call.unsent = nil
+                call.unsentMetadata = KRPCMetadata()
                 self.calls[id] = call
                 let header = FrameHeader.request(
                     id: id,
                     service: call.service,
                     method: call.method,
-                    deadlineMilliseconds: Self.milliseconds(call.deadline &- min(now, call.deadline))
+                    deadlineMilliseconds: Self.milliseconds(call.deadline &- min(now, call.deadline)),
+                    metadata: metadata
                 )
                 writes.append(QueuedWrite(header: header, payload: payload))
             }
@@ -295,7 +309,8 @@ extension ConnectionCore {
                 timeout: request.timeout,
                 service: request.service,
                 method: request.method,
-                unsent: queued ? request.payload : nil
+                unsent: queued ? request.payload : nil,
+                unsentMetadata: queued ? request.metadata : KRPCMetadata()
             )
             if queued { self.waiting.append(request.id) }
             return self.timer.add(deadline: request.deadline, id: request.id, liveCount: self.calls.count) {

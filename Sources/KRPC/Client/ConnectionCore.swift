@@ -18,6 +18,8 @@ final class ConnectionCore {
         /// `NIODeadline.uptimeNanoseconds`.
         var deadline: UInt64
         var timeout: Duration
+        /// Checked against the wire's limits already (``NodeConnection``).
+        var metadata: KRPCMetadata = KRPCMetadata()
     }
 
     typealias Continuation = UnsafeContinuation<Result<ByteBuffer, KRPCError>, Never>

@@ -21,6 +21,11 @@ extension NodeConnection {
         public var flushEvery: Int
         /// Where the connection logs (default: nowhere). Logs at debug and below.
         public var logger: Logger
+        /// Wrap every call made on the connection (default: none), the first outermost: see
+        /// ``KRPCClientInterceptor``. For the connections of a ``KRPCChannel`` (its
+        /// ``KRPCChannel/Configuration/connection``) they wrap each attempt; the channel's own
+        /// ``KRPCChannel/Configuration/interceptors`` wrap each call.
+        public var interceptors: [any KRPCClientInterceptor]
 
         /// Creates a configuration; every field defaults.
         public init(
@@ -30,7 +35,8 @@ extension NodeConnection {
             maximumBackoff: Duration = .seconds(5),
             maximumFrameLength: Int = 4 * 1024 * 1024,
             flushEvery: Int = 8,
-            logger: Logger = Logger(label: "krpc.connection", factory: { _ in SwiftLogNoOpLogHandler() })
+            logger: Logger = Logger(label: "krpc.connection", factory: { _ in SwiftLogNoOpLogHandler() }),
+            interceptors: [any KRPCClientInterceptor] = []
         ) {
             self.defaultDeadline = defaultDeadline
             self.connectTimeout = connectTimeout
@@ -39,6 +45,7 @@ extension NodeConnection {
             self.maximumFrameLength = maximumFrameLength
             self.flushEvery = flushEvery
             self.logger = logger
+            self.interceptors = interceptors
         }
     }
 }

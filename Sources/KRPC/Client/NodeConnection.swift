@@ -1,4 +1,5 @@
 public import KRPCPolicy
+public import KRPCWire
 public import NIOCore
 import NIOPosix
 import Synchronization
@@ -36,6 +37,7 @@ public final class NodeConnection: KRPCCaller, Sendable {
     /// The event loop the connection's channel and bookkeeping live on.
     public let eventLoop: any EventLoop
     private let loopExecutor: EventLoopTaskExecutor
+    private let interceptors: ClientInterceptorChain?
     private let core: NIOLoopBoundBox<ConnectionCore>
     private let observers: ConnectionObservers
     private let nextRequestID = Atomic<UInt64>(1)
@@ -69,6 +71,7 @@ public final class NodeConnection: KRPCCaller, Sendable {
         let loop = (eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton).next()
         self.eventLoop = loop
         self.loopExecutor = EventLoopTaskExecutor(eventLoop: loop)
+        self.interceptors = ClientInterceptorChain(configuration.interceptors)
         let observers = ConnectionObservers()
         self.observers = observers
         self.core = NIOLoopBoundBox.makeBoxSendingValue(
@@ -124,15 +127,69 @@ public final class NodeConnection: KRPCCaller, Sendable {
         payload: [UInt8],
         deadline: Duration? = nil
     ) async throws(KRPCError) -> ByteBuffer {
-        let id = self.nextRequestID.add(1, ordering: .relaxed).oldValue
+        try await self.call(
+            service: service, method: method, payload: payload, deadline: deadline, metadata: KRPCMetadata()
+        )
+    }
+
+    /// Calls `service`.`method` with a serialized request and metadata, through the connection's
+    /// interceptors (``Configuration/interceptors``); returns the serialized response.
+    ///
+    /// - Parameters: as ``call(service:method:payload:deadline:)``, and `metadata`, sent in the
+    ///   request header.
+    /// - Returns: the response payload (a slice of the received bytes).
+    /// - Throws: ``KRPCError``: as ``call(service:method:payload:deadline:)``; an interceptor's error;
+    ///   ``KRPCError/Code/invalidRequest`` (nothing sent) when the metadata is over the wire's limits.
+    public func call(
+        service: String,
+        method: String,
+        payload: [UInt8],
+        deadline: Duration? = nil,
+        metadata: KRPCMetadata
+    ) async throws(KRPCError) -> ByteBuffer {
         let timeout = deadline ?? self.configuration.defaultDeadline
+        guard let interceptors = self.interceptors else {
+            return try await self.send(
+                service: service, method: method, payload: payload, metadata: metadata, timeout: timeout
+            )
+        }
+        let context = KRPCClientContext(
+            descriptor: ServiceKey(service: service, method: method), deadline: .now + timeout
+        )
+        let response = try await interceptors.run(KRPCClientRequest(payload: payload, metadata: metadata), context) {
+            (request, context) async throws(KRPCError) -> KRPCClientResponse in
+            let payload = try await self.send(
+                service: context.descriptor.service,
+                method: context.descriptor.method,
+                payload: request.payload,
+                metadata: request.metadata,
+                timeout: context.deadline - .now
+            )
+            return KRPCClientResponse(payload: payload)
+        }
+        return response.payload
+    }
+
+    /// Sends one request and waits for its response: a call past the interceptors.
+    private func send(
+        service: String,
+        method: String,
+        payload: [UInt8],
+        metadata: KRPCMetadata,
+        timeout: Duration
+    ) async throws(KRPCError) -> ByteBuffer {
+        if !metadata.isEmpty, let violation = metadata.wireViolation() {
+            throw KRPCError(code: .invalidRequest, message: "\(service).\(method): \(violation)")
+        }
+        let id = self.nextRequestID.add(1, ordering: .relaxed).oldValue
         let request = ConnectionCore.Request(
             id: id,
             service: service,
             method: method,
             payload: payload,
             deadline: Self.deadline(after: timeout),
-            timeout: timeout
+            timeout: timeout,
+            metadata: metadata
         )
         let core = self.core
         let loop = self.eventLoop

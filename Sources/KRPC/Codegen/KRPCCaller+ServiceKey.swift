@@ -4,7 +4,7 @@ extension KRPCCaller {
     /// Calls the method `key` names with a protobuf request and decodes the protobuf
     /// response: what generated clients call.
     ///
-    /// - Throws: ``KRPCError``, as ``call(service:method:request:responseType:deadline:)``.
+    /// - Throws: ``KRPCError``, as ``call(service:method:request:responseType:deadline:metadata:)``.
     @inlinable
     public func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ key: ServiceKey,
@@ -17,7 +17,8 @@ extension KRPCCaller {
             method: key.method,
             request: request,
             responseType: responseType,
-            deadline: options.deadline
+            deadline: options.deadline,
+            metadata: options.metadata
         )
     }
 }

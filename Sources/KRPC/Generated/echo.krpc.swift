@@ -71,7 +71,7 @@ extension Echo {
         }
 
         /// Calls `Echo.Echo`.
-        /// - Parameter options: the deadline (`nil`: the caller's default).
+        /// - Parameter options: the deadline (`nil`: the caller's default) and the metadata sent with the call.
         /// - Throws: `KRPCError`: what the server threw, or why the call did not reach it.
         @inlinable
         public func echo(_ request: EchoRequest, options: KRPCCallOptions = .defaults) async throws(KRPCError) -> EchoResponse {

@@ -71,7 +71,7 @@ extension Stats {
         }
 
         /// Calls `Stats.Get`.
-        /// - Parameter options: the deadline (`nil`: the caller's default).
+        /// - Parameter options: the deadline (`nil`: the caller's default) and the metadata sent with the call.
         /// - Throws: `KRPCError`: what the server threw, or why the call did not reach it.
         @inlinable
         public func get(_ request: StatsRequest, options: KRPCCallOptions = .defaults) async throws(KRPCError) -> StatsResponse {

@@ -74,7 +74,7 @@ extension UserServiceRpc {
         }
 
         /// Calls `UserServiceRpc.Login`.
-        /// - Parameter options: the deadline (`nil`: the caller's default).
+        /// - Parameter options: the deadline (`nil`: the caller's default) and the metadata sent with the call.
         /// - Throws: `KRPCError`: what the server threw, or why the call did not reach it.
         @inlinable
         public func login(_ request: LoginRequest, options: KRPCCallOptions = .defaults) async throws(KRPCError) -> LoginResponse {

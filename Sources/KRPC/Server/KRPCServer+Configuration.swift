@@ -51,6 +51,10 @@ extension KRPCServer {
         /// The event loops to serve on (default: `MultiThreadedEventLoopGroup.singleton`, one
         /// loop per core).
         public var eventLoopGroup: (any EventLoopGroup)?
+        /// Wrap every call of every service (default: none), the first outermost: see
+        /// ``KRPCServerInterceptor``. Calls refused before their handler would run (unknown method,
+        /// overload, shutdown, an injected fault) do not reach them.
+        public var interceptors: [any KRPCServerInterceptor]
 
         /// Creates a configuration; every field defaults.
         public init(
@@ -65,7 +69,8 @@ extension KRPCServer {
             logger: Logger = Logger(label: "krpc.server", factory: { _ in SwiftLogNoOpLogHandler() }),
             faultSource: (any FaultSource)? = nil,
             counters: (any CallCounterStore)? = nil,
-            eventLoopGroup: (any EventLoopGroup)? = nil
+            eventLoopGroup: (any EventLoopGroup)? = nil,
+            interceptors: [any KRPCServerInterceptor] = []
         ) {
             self.host = host
             self.port = port
@@ -79,6 +84,7 @@ extension KRPCServer {
             self.faultSource = faultSource
             self.counters = counters
             self.eventLoopGroup = eventLoopGroup
+            self.interceptors = interceptors
         }
 
         /// The name the server goes by once bound to `port`: ``advertisedHost`` (or ``host``) and that port.

@@ -76,7 +76,9 @@ public final class KRPCServer: Sendable {
         let ordered = order.compactMap { all[$0] }
         (all[HealthService.name] as? HealthService)?.attach(serving: order)
         self.statistics = ServerStatistics(services: ordered)
-        self.table = MethodTable(services: ordered, statistics: self.statistics)
+        self.table = MethodTable(
+            services: ordered, statistics: self.statistics, interceptors: configuration.interceptors
+        )
         statsBox.server.withLock { $0 = WeakServer(self) }
     }
 

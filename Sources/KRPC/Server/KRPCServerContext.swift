@@ -1,3 +1,4 @@
+public import KRPCWire
 public import Logging
 public import NIOCore
 
@@ -14,6 +15,10 @@ public struct KRPCServerContext: Sendable {
     public var deadline: NIODeadline?
     /// The caller's address.
     public var peer: SocketAddress?
+    /// The metadata the caller sent in the request header (empty when it sent none).
+    public var metadata: KRPCMetadata
+    /// The method called, as generated code names it (`Echo.Method.Echo.descriptor`).
+    public var descriptor: ServiceKey { ServiceKey(service: self.service, method: self.method) }
     /// The server's logger, with `krpc.method` and `krpc.request_id` in its metadata.
     public var logger: Logger {
         var logger = self.baseLogger
@@ -31,6 +36,7 @@ public struct KRPCServerContext: Sendable {
         requestID: UInt64 = 1,
         deadline: NIODeadline? = nil,
         peer: SocketAddress? = nil,
+        metadata: KRPCMetadata = KRPCMetadata(),
         logger: Logger
     ) {
         self.service = service
@@ -38,6 +44,7 @@ public struct KRPCServerContext: Sendable {
         self.requestID = requestID
         self.deadline = deadline
         self.peer = peer
+        self.metadata = metadata
         self.baseLogger = logger
     }
 }

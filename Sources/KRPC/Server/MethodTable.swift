@@ -10,11 +10,18 @@ final class MethodEntry: Sendable {
     /// Set for a method declared non-suspending: called on the event loop, without a task.
     let invokeNow: (@Sendable (ByteBuffer, KRPCServerContext) -> Result<[UInt8], KRPCError>)?
     let statistics: ServerStatistics.Method
+    /// The server's interceptors, or `nil` when it has none.
+    let interceptors: ServerInterceptorChain?
     /// Injected faults pass this method by: `Stats.Get`, so that a server under a fault can still be observed.
     /// (`Health.Check` is not exempt: probes must see the fault.)
     let ignoresFaults: Bool
 
-    init(service: String, method: KRPCMethod, statistics: ServerStatistics.Method) {
+    init(
+        service: String,
+        method: KRPCMethod,
+        statistics: ServerStatistics.Method,
+        interceptors: ServerInterceptorChain? = nil
+    ) {
         self.service = service
         self.method = method.name
         self.key = ServiceKey(service: service, method: method.name)
@@ -22,6 +29,7 @@ final class MethodEntry: Sendable {
         self.invoke = method.invoke
         self.invokeNow = method.invokeNow
         self.statistics = statistics
+        self.interceptors = interceptors
     }
 }
 
@@ -35,13 +43,16 @@ struct MethodTable: Sendable {
 
     private let services: [String: [String: MethodEntry]]
 
-    init(services: [any KRPCService], statistics: ServerStatistics) {
+    init(services: [any KRPCService], statistics: ServerStatistics, interceptors: [any KRPCServerInterceptor] = []) {
+        let chain = ServerInterceptorChain(interceptors)
         var table: [String: [String: MethodEntry]] = [:]
         for service in services {
             let name = service.serviceName
             for method in service.methods {
                 guard let stats = statistics.method(service: name, method: method.name) else { continue }
-                table[name, default: [:]][method.name] = MethodEntry(service: name, method: method, statistics: stats)
+                table[name, default: [:]][method.name] = MethodEntry(
+                    service: name, method: method, statistics: stats, interceptors: chain
+                )
             }
         }
         self.services = table

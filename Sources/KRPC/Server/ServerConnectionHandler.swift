@@ -260,14 +260,25 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             requestID: id,
             deadline: entry.deadline == 0 ? nil : NIODeadline.uptimeNanoseconds(entry.deadline),
             peer: self.peer,
+            metadata: header.metadata,
             logger: self.logger
         )
-        if delayNanoseconds == 0, let invokeNow = entry.call.entry.invokeNow {
-            // Declared non-suspending: answered here, with no task.
-            self.complete(id: id, invokeNow(payload, serverContext))
-            return
+        let method = entry.call.entry
+        if delayNanoseconds == 0, let invokeNow = method.invokeNow {
+            // Declared non-suspending: answered here, with no task (interceptors that cannot run
+            // without suspending need one: then the method runs in a task below, like any other).
+            if let chain = method.interceptors {
+                if let interceptors = chain.nonSuspending {
+                    self.complete(id: id, chain.runNow(interceptors, payload, serverContext, handler: invokeNow))
+                    return
+                }
+            } else {
+                self.complete(id: id, invokeNow(payload, serverContext))
+                return
+            }
         }
-        let invoke = entry.call.entry.invoke
+        let invoke = method.invoke
+        let interceptors = method.interceptors
         let task = Task.immediate(executorPreference: self.executor) {
             if delayNanoseconds > 0 {
                 do {
@@ -276,7 +287,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                     return  // cancelled: the call already ended (deadline, cancel, close)
                 }
             }
-            let result = await invoke(payload, serverContext)
+            let result: Result<[UInt8], KRPCError>
+            if let interceptors {
+                result = await interceptors.run(payload, serverContext, handler: invoke)
+            } else {
+                result = await invoke(payload, serverContext)
+            }
             if loop.inEventLoop {
                 bound.value.complete(id: id, result)
             } else {

@@ -76,7 +76,7 @@ extension Greeter {
         /// Answers "Hello, <name>!"; an empty name is an invalid request.
         ///
         /// Calls `Greeter.SayHello`.
-        /// - Parameter options: the deadline (`nil`: the caller's default).
+        /// - Parameter options: the deadline (`nil`: the caller's default) and the metadata sent with the call.
         /// - Throws: `KRPCError`: what the server threw, or why the call did not reach it.
         func sayHello(_ request: HelloRequest, options: KRPCCallOptions = .defaults) async throws(KRPCError) -> HelloReply {
             try await self.caller.call(

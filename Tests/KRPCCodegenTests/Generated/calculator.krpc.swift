@@ -95,7 +95,7 @@ extension Krpc_Codegen_Test_Calculator {
         /// Adds two numbers.
         ///
         /// Calls `Calculator.Add`.
-        /// - Parameter options: the deadline (`nil`: the caller's default).
+        /// - Parameter options: the deadline (`nil`: the caller's default) and the metadata sent with the call.
         /// - Throws: `KRPCError`: what the server threw, or why the call did not reach it.
         @inlinable
         public func add(_ request: Krpc_Codegen_Test_AddRequest, options: KRPCCallOptions = .defaults) async throws(KRPCError) -> Krpc_Codegen_Test_AddReply {
@@ -110,7 +110,7 @@ extension Krpc_Codegen_Test_Calculator {
         /// Divides; a zero divisor fails with `invalid request`.
         ///
         /// Calls `Calculator.Divide`.
-        /// - Parameter options: the deadline (`nil`: the caller's default).
+        /// - Parameter options: the deadline (`nil`: the caller's default) and the metadata sent with the call.
         /// - Throws: `KRPCError`: what the server threw, or why the call did not reach it.
         @inlinable
         public func divide(_ request: Krpc_Codegen_Test_DivideRequest, options: KRPCCallOptions = .defaults) async throws(KRPCError) -> Krpc_Codegen_Test_DivideReply {
