@@ -223,7 +223,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
                     { await poller.pollOnce(); return true },
                     { try? await Task.sleep(for: .milliseconds(200)); return false })
             }
-            let report = (try? TopReport(session.makeSnapshot()).json()) ?? "{}"
+            let report = (try? TopReport(session.makeReportSnapshot()).json()) ?? "{}"
             print(report)
             fflush(nil)
             logger.info("report printed", metadata: ["top.signal": "\(signal)"])
