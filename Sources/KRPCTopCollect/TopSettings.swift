@@ -3,6 +3,10 @@ public import KRPCPolicy
 import KRPCTopCore
 public import Logging
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// krpc-top's command line as typed, before any check: the executable fills it from its parsed arguments and
 /// ``TopSettings/init(options:)`` checks and converts it.
 public struct TopOptions: Sendable {
@@ -31,6 +35,7 @@ public struct TopOptions: Sendable {
     public var delayMs = 500
     public var noFleetView = false
     public var clientHost: String?
+    public var demoCluster: String?
 
     /// Every option at its default (no registry and no Redis chosen yet: ``TopSettings/init(options:)`` asks for them).
     public init() {}
@@ -63,6 +68,9 @@ public struct TopSettings: Sendable {
     public var publishesFleetView: Bool
     /// The host this client publishes its fleet view under (`--client-host`; `nil`: the host name).
     public var clientHost: String?
+    /// The `demo-cluster` folder when krpc-top runs on a client host of the demo's hosts mode (`--demo-cluster`,
+    /// with `--client-host`): `p` and `h` then run its `fault` script to partition and heal the selected node.
+    public var demoCluster: String?
 
     /// Checks every option; the error names the first bad one.
     /// - Throws: ``TopError`` with a message for the user.
@@ -153,6 +161,14 @@ public struct TopSettings: Sendable {
         if let host = o.clientHost, host.isEmpty || host.contains(":") || host.contains(where: \.isWhitespace) {
             throw TopError("--client-host must be a name without ':' or blanks, got '\(host)'")
         }
+        if let directory = o.demoCluster {
+            guard o.clientHost != nil else {
+                throw TopError("--demo-cluster needs --client-host (the demo host krpc-top runs on, e.g. a)")
+            }
+            guard access(directory + "/fault", X_OK) == 0 else {
+                throw TopError("--demo-cluster \(directory): no executable fault script there")
+            }
+        }
         self.redis = o.redis
         self.service = o.service
         self.method = o.method
@@ -171,6 +187,7 @@ public struct TopSettings: Sendable {
         self.logLevel = level
         self.publishesFleetView = !o.noFleetView
         self.clientHost = o.clientHost
+        self.demoCluster = o.demoCluster
     }
 }
 

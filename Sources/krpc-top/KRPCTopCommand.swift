@@ -130,6 +130,11 @@ struct KRPCTopCommand: AsyncParsableCommand {
                                valueName: "name"))
     var clientHost: String?
 
+    @Option(help: ArgumentHelp("The demo-cluster folder, when krpc-top runs on a demo client host (demo-cluster/run "
+                               + "--hosts passes it, with --client-host): p and h partition and heal the selected "
+                               + "node.", valueName: "dir"))
+    var demoCluster: String?
+
     func validate() throws {
         _ = try self.settings()
     }
@@ -162,6 +167,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
         o.delayMs = self.delayMs
         o.noFleetView = self.noFleetView
         o.clientHost = self.clientHost
+        o.demoCluster = self.demoCluster
         do {
             return try TopSettings(options: o)
         } catch {
@@ -277,6 +283,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
         view.faultTTL = settings.faultTTL
         view.delayMilliseconds = settings.delayMilliseconds
         view.balancers = BalancerKind.allCases.map(\.name)
+        view.partitionHost = settings.demoCluster == nil ? nil : settings.clientHost
         view.themes = ThemeLocator.themeNames(in: themesDirectory)
         if !view.rateSteps.contains(settings.rate) && settings.rate > 0 {
             view.rateSteps = (view.rateSteps + [settings.rate]).sorted()
