@@ -56,3 +56,22 @@ struct ReducerNetworkFaultTests {
         #expect(text.contains("heal the selected node's partition (hosts mode)"), "\(text)")
     }
 }
+
+extension ReducerNetworkFaultTests {
+    @Test("from the services view: filter a method, open it again, h heals its selected node before any snapshot")
+    func fromServices() {
+        var snapshot = RendererViewsTests.servicesSnapshot()
+        let nodes = Fixtures.snapshot()
+        snapshot.service = nodes.service
+        snapshot.method = nodes.method
+        snapshot.nodes = nodes.nodes
+        var view = ViewState(
+            configuration: ViewConfiguration(partitionHost: "a"), size: ScreenSize(width: 120, height: 40),
+            screen: .services)
+        view.feed(.snapshot(snapshot))
+        var effects = ReducerTests.press(&view, .character("/"), .character("L"), .character("o"), .enter, .enter)
+        #expect(effects == [.openMethod(service: "UserServiceRpc", method: "Login")])
+        effects = ReducerTests.press(&view, .character("h"))
+        #expect(effects == [.heal(node: Fixtures.a8000)], "\(String(describing: view.statusMessage))")
+    }
+}

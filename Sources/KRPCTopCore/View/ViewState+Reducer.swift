@@ -235,6 +235,10 @@ extension ViewState {
                 self.selectedAddress = nil
                 self.selectedIndexHint = 0
                 self.scrollOffset = 0
+            } else {
+                // The same method: its rows are here already (unfiltered now), so a node is selected at once, not
+                // only with the next snapshot (a key pressed meanwhile would find none).
+                self.reselect()
             }
             self.show(.info, "calling \(target.name)")
             return [.openMethod(service: target.service, method: target.method)]
