@@ -86,12 +86,17 @@ public struct TopStack: Sendable {
             }
             self.redis = client
             self.injector = FaultInjector(client: client)
-            do {
-                // A client of its own: the fleet's SCAN/MGET and SET never queue behind the poller's reads.
-                self.fleetRedis = try RedisClient(
-                    configuration: redisConfiguration, logger: Logger(label: "krpc.redis.fleet"))
-            } catch {
-                throw TopError("--redis \(address): \(error)")
+            // A client of its own: the fleet's SCAN/MGET and SET never queue behind the poller's reads. None when
+            // there is nothing for it to do (a shared reader, and no publishing).
+            if sharedFleet == nil || settings.publishesFleetView {
+                do {
+                    self.fleetRedis = try RedisClient(
+                        configuration: redisConfiguration, logger: Logger(label: "krpc.redis.fleet"))
+                } catch {
+                    throw TopError("--redis \(address): \(error)")
+                }
+            } else {
+                self.fleetRedis = nil
             }
         } else {
             self.redis = nil
