@@ -113,10 +113,21 @@ extension HostsModeTests {
         } catch { Issue.record("\(error)\n\(context())"); throw error }
 
         try tmux.send("q")
-        try await waitUntil("krpc-top exits", timeout: .seconds(10), pollEvery: .milliseconds(100)) {
-            try tmux.paneExit() != nil
+        do {
+            try await waitUntil("krpc-top exits", timeout: .seconds(10), pollEvery: .milliseconds(100)) {
+                try tmux.paneExit() != nil
+            }
+        } catch {
+            let processes = Self.shell([
+                "sh", "-c",
+                "for p in $(pgrep -f krpc-top); do ps -L -o pid,tid,stat,wchan:32,comm -p $p; "
+                    + "for t in /proc/$p/task/*; do echo $t; cat $t/stack; done; done",
+            ]).output
+            Issue.record("\(error)\nscreen:\n\((try? tmux.screen()) ?? "")\n\(context())\nprocesses:\n\(processes)")
+            throw error
         }
-        #expect(try tmux.paneExit() == 0)
+        let status = try tmux.paneExit()
+        #expect(status == 0, "krpc-top exited with \(String(describing: status))\n\(context())")
         let down = try await self.script("down")
         downDone = true
         #expect(down.status == 0, "\(down.output)")

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Drives a terminal program in a private tmux server, as a person would: type keys, read the screen.
 ///
 /// Each instance has its own server socket in a temp directory (never the user's default server),
@@ -43,12 +47,21 @@ public final class TmuxSession: Sendable {
         _ = try self.tmux(["resize-window", "-t", self.name, "-x", "\(columns)", "-y", "\(rows)"])
     }
 
-    /// Whether the program has exited, and its exit status if so.
+    /// The exit status once the program has exited and tmux has reaped it (128 + N if signal N killed it), else nil.
     public func paneExit() throws -> Int32? {
-        let out = try self.tmux(["display", "-p", "-t", self.name, "#{pane_dead} #{pane_dead_status}"])
-        let parts = out.split(separator: " ")
+        let format = "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}|#{pid}"
+        let out = try self.tmux(["display", "-p", "-t", self.name, format])
+        let parts = out.trimmingCharacters(in: .whitespacesAndNewlines)
+            .split(separator: "|", omittingEmptySubsequences: false)
         guard parts.first == "1" else { return nil }
-        return parts.count > 1 ? Int32(parts[1].trimmingCharacters(in: .whitespacesAndNewlines)) : -1
+        if parts.count > 1, let status = Int32(parts[1]) { return status }
+        // Killed by a signal: the shell's convention, 128 + the signal's number.
+        if parts.count > 2, let signal = Int32(parts[2]) { return 128 + signal }
+        // The terminal closed but tmux has not reaped the process. Debian's tmux is built with libutempter, whose
+        // helper briefly installs its own SIGCHLD handler when the pane closes; a program that exits in that
+        // window leaves a zombie tmux never hears of (tmux/tmux#311, #4559). Another SIGCHLD makes it reap.
+        if parts.count > 3, let serverPID = Int32(parts[3]) { _ = Glibc.kill(serverPID, SIGCHLD) }
+        return nil
     }
 
     /// Waits until the screen satisfies `condition`; returns that screen.
