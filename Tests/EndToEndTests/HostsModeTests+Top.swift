@@ -59,8 +59,8 @@ extension HostsModeTests {
                 $0.contains("partitioned node n8000")
             }
         } catch { Issue.record("\(error)\n\(context())"); throw error }
-        let status = try await self.script("status")
-        #expect(status.output.contains("node n8000 cut off from client a"), "\(status.output)")
+        let listing = try await self.script("status")
+        #expect(listing.output.contains("node n8000 cut off from client a"), "\(listing.output)")
         do {
             let screen = try await tmux.waitForScreen("the node 1/2, broken here only", timeout: .seconds(30)) {
                 row($0).contains("1/2 ") && detail($0).contains("broken here only")
