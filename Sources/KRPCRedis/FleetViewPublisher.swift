@@ -53,6 +53,7 @@ public final class FleetViewPublisher: Sendable {
         var published = 0
         var failed = 0
         var failing = false
+        var cpuTime = Duration.zero
     }
 
     /// The client views are written through.
@@ -116,6 +117,11 @@ public final class FleetViewPublisher: Sendable {
     /// Attempts to publish that failed so far (Redis unreachable or erroring).
     public var failedCount: Int { self.state.withLock { $0.failed } }
 
+    /// CPU time this publisher's own work has cost so far, on the threads it ran on: taking the snapshots,
+    /// building and encoding each view and handing the `SET` over. The `SET` itself runs on the Redis client's
+    /// thread: with a client of its own, add ``RedisClient/workerCPUTime`` for the whole cost.
+    public var cpuTime: Duration { self.state.withLock { $0.cpuTime } }
+
     /// Publishes every ``Configuration/interval`` until the task is cancelled. Never throws.
     public func run() async {
         while !Task.isCancelled {
@@ -135,6 +141,8 @@ public final class FleetViewPublisher: Sendable {
     /// Builds the view now and writes it once.
     /// - Throws: ``RedisError`` when it could not be written (the next interval tries again).
     public func publishOnce() async throws(RedisError) {
+        // The synchronous part, on one thread: its CPU time is read around it (the await below may hop threads).
+        let start = ThreadCPUTime.now()
         let snapshots = self.snapshots()
         let wallTime = Date().timeIntervalSince1970
         let view = self.state.withLock { $0.builder.view(of: snapshots, wallTime: wallTime) }
@@ -143,6 +151,8 @@ public final class FleetViewPublisher: Sendable {
             bytes: [Array("SET".utf8), Array(self.key.utf8), FleetViewCodec.encode(view), Array("PX".utf8),
                 Array(String(ttl).utf8)]
         )
+        let cost = ThreadCPUTime.now() - start
+        self.state.withLock { $0.cpuTime += cost }
         do {
             _ = try await self.client.send(command)
         } catch {

@@ -114,13 +114,15 @@ public final class SnapshotCollector: Sendable {
 
         let ledger = self.sources.ledger
         let time = now - ledger.origin
-        var mapped = channel.nodes.map { Self.node($0, at: now, redis: redis) }
-        if let fleet = self.sources.fleet?.figures(for: mapped, key: self.sources.key), !fleet.isEmpty {
-            for i in mapped.indices { mapped[i].fleet = fleet[mapped[i].address] }
-        }
-        let (nodes, departed, caller) = ledger.withLedger { l in
+        let mapped = channel.nodes.map { Self.node($0, at: now, redis: redis) }
+        let (present, departed, caller) = ledger.withLedger { l in
             let (nodes, departed) = l.update(mapped, at: time)
             return (nodes, departed, l.callerFigures(at: time))
+        }
+        var nodes = present
+        // After the ledger: this client's own entry carries the node's window (error %, p99).
+        if let fleet = self.sources.fleet?.figures(for: nodes, key: self.sources.key) {
+            for i in nodes.indices { nodes[i].fleet = fleet[nodes[i].address] }
         }
         return DashboardSnapshot(
             service: self.sources.key.service,

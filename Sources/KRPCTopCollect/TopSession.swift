@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 public import KRPC
 public import KRPCPolicy
 public import KRPCRedis
@@ -50,6 +53,11 @@ public final class TopSession: Sendable {
     public let services: ServicesPoller
     /// The node detail's reader.
     public let details: NodeDetailReader
+    /// Every client's fleet view, read once a second for every screen (each method's stack asks it); `nil`
+    /// without Redis.
+    public let fleet: FleetWatcher?
+    /// The fleet reader's own Redis client.
+    private let fleetRedis: RedisClient?
     private let logger: Logger
     private let keys: AsyncStream<ServiceKey>
     private let keysContinuation: AsyncStream<ServiceKey>.Continuation
@@ -66,12 +74,22 @@ public final class TopSession: Sendable {
                     configuration: try RedisConfiguration(address: address), logger: Logger(label: "krpc.redis"))
                 self.redis = client
                 self.injector = FaultInjector(client: client)
+                // A client of its own: the fleet's SCAN/MGET never queue behind the services' reads.
+                let fleetClient = try RedisClient(
+                    configuration: try RedisConfiguration(address: address),
+                    logger: Logger(label: "krpc.redis.fleet"))
+                self.fleetRedis = fleetClient
+                self.fleet = FleetWatcher(
+                    reader: FleetViewReader(client: fleetClient, logger: logger),
+                    clientID: FleetClientID.current(name: "krpc-top", host: settings.clientHost))
             } catch {
                 throw TopError("--redis \(address): \(error)")
             }
         } else {
             self.redis = nil
             self.injector = nil
+            self.fleetRedis = nil
+            self.fleet = nil
         }
         let registry = try RegistryHandle.make(settings.registry, logger: logger)
         self.registry = registry
@@ -79,7 +97,7 @@ public final class TopSession: Sendable {
         if let initialKey {
             do {
                 initial = try TopStack(settings: Self.settings(settings, for: initialKey), sharedRegistry: registry,
-                                       logger: logger)
+                                       sharedFleet: self.fleet, logger: logger)
             } catch {
                 Task { await registry.close() }
                 throw error
@@ -167,9 +185,17 @@ public final class TopSession: Sendable {
                 detail.map { s.failures.failures(of: $0.address) } ?? [], s.history
             )
         }
+        // The fleet per method: every other client's views, summed once per read, plus this client's live view.
+        let fleet = self.fleet
+        let tallies = fleet?.tallies(ownKey: key, nodes: snapshot.nodes)
         snapshot.services = reading.services.map { row in
             var row = row
-            row.seenHealthy = seen[ServiceKey(service: row.service, method: row.method)]
+            let rowKey = ServiceKey(service: row.service, method: row.method)
+            row.seenHealthy = seen[rowKey]
+            if fleet != nil {
+                // Before the first read or after a failed one: unknown (`-`); a method nobody calls: no views.
+                row.fleet = tallies.map { $0[rowKey] ?? FleetTally() } ?? .unknown
+            }
             return row
         }
         snapshot.servicesProblem = reading.problem
@@ -182,6 +208,37 @@ public final class TopSession: Sendable {
         return snapshot
     }
 
+    /// ``makeSnapshot()`` plus what publishing the fleet view has cost so far (`--once --json`'s
+    /// `fleet_publish`): read here, once, rather than at every refresh.
+    public func makeReportSnapshot() -> DashboardSnapshot {
+        var snapshot = self.makeSnapshot()
+        snapshot.fleetPublish = self.fleetPublishCost()
+        return snapshot
+    }
+
+    /// The current stack's publisher's CPU time plus its Redis client's thread (the stack's fleet client is the
+    /// publisher's alone: the session reads the fleet on a client of its own), next to the process's CPU time;
+    /// `nil` when nothing publishes.
+    public func fleetPublishCost() -> FleetPublishCost? {
+        guard let stack = self.current, let publisher = stack.publisher, let client = stack.fleetRedis else {
+            return nil
+        }
+        func ms(_ d: Duration) -> Double {
+            Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        }
+        var usage = rusage()
+        let process: Double
+        if getrusage(RUSAGE_SELF.rawValue, &usage) == 0 {
+            process = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000
+        } else {
+            process = 0
+        }
+        return FleetPublishCost(
+            cpuMilliseconds: ms(publisher.cpuTime + client.workerCPUTime), processCPUMilliseconds: process,
+            publishes: publisher.publishedCount)
+    }
+
     /// Runs the services poller, the current method's stack and (with `deliver`) a snapshot every refresh while
     /// `body` runs; then stops everything and closes the registry and Redis.
     public func run<T: Sendable>(
@@ -191,6 +248,8 @@ public final class TopSession: Sendable {
         let registry = self.registry
         let registryTask = Task { await registry.run() }  // keeps the session until close()
         let servicesTask = Task { await services.run() }
+        let fleet = self.fleet
+        let fleetTask = Task { await fleet?.run() }
         if let initial = self.state.withLock({ s in defer { s.initial = nil }; return s.initial }) {
             self.start(initial)
         }
@@ -216,12 +275,15 @@ public final class TopSession: Sendable {
         self.keysContinuation.finish()
         deliverTask.cancel()
         servicesTask.cancel()
+        fleetTask.cancel()
         self.details.stop()
         await switcher.value
         await self.stopCurrent()
         await deliverTask.value
         await servicesTask.value
+        await fleetTask.value
         await self.redis?.shutdown()
+        await self.fleetRedis?.shutdown()
         await self.registry.close()  // ends registry.run()
         await registryTask.value
         return result
@@ -241,7 +303,8 @@ public final class TopSession: Sendable {
         self.details.stop()
         await self.stopCurrent()
         do {
-            let stack = try TopStack(settings: settings, sharedRegistry: self.registry, logger: self.logger)
+            let stack = try TopStack(
+                settings: settings, sharedRegistry: self.registry, sharedFleet: self.fleet, logger: self.logger)
             if paused { stack.load.setPaused(true) }
             self.start(stack)
             self.logger.info("calling another method", metadata: ["top.key": "\(key)"])

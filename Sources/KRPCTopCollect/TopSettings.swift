@@ -3,6 +3,10 @@ public import KRPCPolicy
 import KRPCTopCore
 public import Logging
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// krpc-top's command line as typed, before any check: the executable fills it from its parsed arguments and
 /// ``TopSettings/init(options:)`` checks and converts it.
 public struct TopOptions: Sendable {
@@ -32,6 +36,7 @@ public struct TopOptions: Sendable {
     public var noFleetView = false
     public var clientHost: String?
     public var metricsPort: Int?
+    public var demoCluster: String?
 
     /// Every option at its default (no registry and no Redis chosen yet: ``TopSettings/init(options:)`` asks for them).
     public init() {}
@@ -66,6 +71,9 @@ public struct TopSettings: Sendable {
     public var clientHost: String?
     /// Serve Prometheus metrics of the channels on this port (`--metrics-port`; 0: any free one); `nil`: none.
     public var metricsPort: Int?
+    /// The `demo-cluster` folder when krpc-top runs on a client host of the demo's hosts mode (`--demo-cluster`,
+    /// with `--client-host`): `p` and `h` then run its `fault` script to partition and heal the selected node.
+    public var demoCluster: String?
 
     /// Checks every option; the error names the first bad one.
     /// - Throws: ``TopError`` with a message for the user.
@@ -159,6 +167,14 @@ public struct TopSettings: Sendable {
         if let port = o.metricsPort, !(0...65535).contains(port) {
             throw TopError("--metrics-port must be 0...65535, got \(port)")
         }
+        if let directory = o.demoCluster {
+            guard o.clientHost != nil else {
+                throw TopError("--demo-cluster needs --client-host (the demo host krpc-top runs on, e.g. a)")
+            }
+            guard access(directory + "/fault", X_OK) == 0 else {
+                throw TopError("--demo-cluster \(directory): no executable fault script there")
+            }
+        }
         self.redis = o.redis
         self.service = o.service
         self.method = o.method
@@ -178,6 +194,7 @@ public struct TopSettings: Sendable {
         self.publishesFleetView = !o.noFleetView
         self.clientHost = o.clientHost
         self.metricsPort = o.metricsPort
+        self.demoCluster = o.demoCluster
     }
 }
 

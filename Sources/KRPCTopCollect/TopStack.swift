@@ -19,12 +19,15 @@ public struct TopStack: Sendable {
     public let redis: RedisClient?
     public let poller: RedisPoller?
     public let injector: FaultInjector?
-    /// The fleet view's own Redis client (publisher and reader), never the one the poller and faults use.
+    /// The fleet view's own Redis client, never the one the poller and faults use: the publisher's (and the
+    /// reader's when the stack runs its own ``fleet``), so its work is the publishing cost.
     public let fleetRedis: RedisClient?
     /// Publishes this client's view of the nodes (`krpc:view:*`); `nil` without Redis or with `--no-fleet-view`.
     public let publisher: FleetViewPublisher?
     /// Reads every client's view about once a second for the FLEET column; `nil` without Redis.
     public let fleet: FleetWatcher?
+    /// Whether ``run(deliver:_:)`` runs ``fleet`` (it made it) or its owner does (krpc-top's session).
+    public let ownsFleet: Bool
     public let ledger: CallLedger
     /// The channel's Prometheus metrics (through swift-metrics), with `--metrics-port`; `nil` without. (Its calls
     /// are counted by a ``KRPCClientMetricsInterceptor`` on the channel.)
@@ -47,7 +50,12 @@ public struct TopStack: Sendable {
     /// Builds the stack over a registry it does not own (krpc-top's session shares one ZooKeeper session between
     /// the services view and the stack of each method it calls): ``run(deliver:_:)`` then leaves it open.
     /// - Throws: ``TopError`` for a bad configuration (an address, a balancer, the registry).
-    public init(settings: TopSettings, sharedRegistry: RegistryHandle?, logger: Logger) throws(TopError) {
+    ///
+    /// With `sharedFleet` (krpc-top's session reads the fleet once for every view) the stack reads no fleet of its
+    /// own: its collector asks `sharedFleet`, which its owner runs.
+    public init(
+        settings: TopSettings, sharedRegistry: RegistryHandle?, sharedFleet: FleetWatcher? = nil, logger: Logger
+    ) throws(TopError) {
         self.ownsRegistry = sharedRegistry == nil
         let key = ServiceKey(service: settings.service, method: settings.method)
         self.key = key
@@ -93,12 +101,17 @@ public struct TopStack: Sendable {
             }
             self.redis = client
             self.injector = FaultInjector(client: client)
-            do {
-                // A client of its own: the fleet's SCAN/MGET and SET never queue behind the poller's reads.
-                self.fleetRedis = try RedisClient(
-                    configuration: redisConfiguration, logger: Logger(label: "krpc.redis.fleet"))
-            } catch {
-                throw TopError("--redis \(address): \(error)")
+            // A client of its own: the fleet's SCAN/MGET and SET never queue behind the poller's reads. None when
+            // there is nothing for it to do (a shared reader, and no publishing).
+            if sharedFleet == nil || settings.publishesFleetView {
+                do {
+                    self.fleetRedis = try RedisClient(
+                        configuration: redisConfiguration, logger: Logger(label: "krpc.redis.fleet"))
+                } catch {
+                    throw TopError("--redis \(address): \(error)")
+                }
+            } else {
+                self.fleetRedis = nil
             }
         } else {
             self.redis = nil
@@ -125,10 +138,11 @@ public struct TopStack: Sendable {
             settings.publishesFleetView
                 ? FleetViewPublisher(client: client, clientID: clientID, channels: [channel], logger: logger) : nil
         }
-        let fleet = self.fleetRedis.map { client in
+        let fleet = sharedFleet ?? self.fleetRedis.map { client in
             FleetWatcher(reader: FleetViewReader(client: client, logger: logger), clientID: clientID)
         }
         self.fleet = fleet
+        self.ownsFleet = sharedFleet == nil
 
         let deadline = settings.deadline
         let call: @Sendable () async -> Void
@@ -206,7 +220,7 @@ public struct TopStack: Sendable {
         let loadTask = Task(executorPreference: channel.executor) { await load.run() }
         let pollerTask = Task { await poller?.run() }
         let publisher = self.publisher
-        let fleet = self.fleet
+        let fleet = self.ownsFleet ? self.fleet : nil
         let publisherTask = Task { await publisher?.run() }
         let fleetTask = Task { await fleet?.run() }
         let metrics = self.metrics

@@ -194,6 +194,30 @@ struct DashboardUI: Sendable {
                     mailbox.post(.error, "could not set the fault on \(node): \(error)")
                 }
             }
+        case .partition(let node), .heal(let node):
+            let partition = if case .partition = effect { true } else { false }
+            guard let directory = self.session.settings.demoCluster, let host = self.session.settings.clientHost
+            else {
+                self.mailbox.post(.warning, "partition and heal need the demo's hosts mode (demo-cluster/run --hosts)")
+                return
+            }
+            let (mailbox, logger) = (self.mailbox, self.logger)
+            let fault = DemoNetworkFault(directory: directory, host: host)
+            let action: DemoNetworkFault.Action = partition ? .partition : .heal
+            fault.start(action, node: node) { outcome in
+                let metadata: Logger.Metadata = [
+                    "krpc.node": "\(node)", "top.action": "\(action.rawValue)", "top.host": "\(host)",
+                    "top.status": "\(outcome.status.map(String.init) ?? "not started")",
+                    "top.output": "\(outcome.message)",
+                ]
+                if outcome.status == 0 {
+                    logger.info("network fault done", metadata: metadata)
+                    mailbox.post(.info, outcome.message)
+                } else {
+                    logger.warning("network fault failed", metadata: metadata)
+                    mailbox.post(.error, "\(action.rawValue) \(node) failed: \(outcome.message)")
+                }
+            }
         case .clearFault(let node):
             guard let injector = self.session.injector else {
                 self.mailbox.post(.warning, "fault keys need Redis: krpc-top runs without --redis")

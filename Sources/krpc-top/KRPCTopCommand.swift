@@ -136,6 +136,10 @@ struct KRPCTopCommand: AsyncParsableCommand {
                 + "address is printed on stderr).",
             valueName: "port"))
     var metricsPort: Int?
+    @Option(help: ArgumentHelp("The demo-cluster folder, when krpc-top runs on a demo client host (demo-cluster/run "
+                               + "--hosts passes it, with --client-host): p and h partition and heal the selected "
+                               + "node.", valueName: "dir"))
+    var demoCluster: String?
 
     func validate() throws {
         _ = try self.settings()
@@ -170,6 +174,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
         o.noFleetView = self.noFleetView
         o.clientHost = self.clientHost
         o.metricsPort = self.metricsPort
+        o.demoCluster = self.demoCluster
         do {
             return try TopSettings(options: o)
         } catch {
@@ -237,7 +242,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
                     { await poller.pollOnce(); return true },
                     { try? await Task.sleep(for: .milliseconds(200)); return false })
             }
-            let report = (try? TopReport(session.makeSnapshot()).json()) ?? "{}"
+            let report = (try? TopReport(session.makeReportSnapshot()).json()) ?? "{}"
             print(report)
             fflush(nil)
             logger.info("report printed", metadata: ["top.signal": "\(signal)"])
@@ -291,6 +296,7 @@ struct KRPCTopCommand: AsyncParsableCommand {
         view.faultTTL = settings.faultTTL
         view.delayMilliseconds = settings.delayMilliseconds
         view.balancers = BalancerKind.allCases.map(\.name)
+        view.partitionHost = settings.demoCluster == nil ? nil : settings.clientHost
         view.themes = ThemeLocator.themeNames(in: themesDirectory)
         if !view.rateSteps.contains(settings.rate) && settings.rate > 0 {
             view.rateSteps = (view.rateSteps + [settings.rate]).sorted()

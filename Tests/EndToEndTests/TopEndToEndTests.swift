@@ -187,6 +187,18 @@ struct TopEndToEndTests {
             #expect((views.first?["client"] as? String)?.hasSuffix(":krpc-top") == true, "\(fleet)")
         }
 
+        // Publishing the fleet view: 3 s at one view a second, its CPU time accounted next to the process's.
+        let cost = try #require(json["fleet_publish"] as? [String: Any], "\(json)")
+        #expect((cost["publishes"] as? Int ?? 0) >= 2, "\(cost)")
+        let publishing = try #require(cost["cpu_ms"] as? Double)
+        let process = try #require(cost["process_cpu_ms"] as? Double)
+        #expect(publishing > 0 && process > publishing, "\(cost)")
+        // The services list is read too, and the fleet summed per method (this client's view of Login at least).
+        let services = try #require(json["services"] as? [[String: Any]])
+        let login = try #require(services.first { $0["method"] as? String == "Login" }, "\(services)")
+        let fleet = try #require(login["fleet"] as? [String: Any], "\(login)")
+        #expect((fleet["views"] as? Int ?? 0) >= 3 && fleet["broken"] as? Int == 0, "\(fleet)")
+
         let events = try #require(json["events"] as? [[String: Any]])
         let eventKeys: Set = ["time", "node", "from", "to", "reason"]
         for event in events {

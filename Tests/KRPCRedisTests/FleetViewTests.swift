@@ -81,6 +81,29 @@ struct FleetViewTests {
         }
     }
 
+    @Test("publishing accounts its CPU time: the publisher's own work and its client's thread, both growing")
+    func publishingCostIsCounted() async throws {
+        let configuration = try RedisTest.sharedConfiguration()
+        try await withEchoChannel { channel in
+            // A client of the publisher's own: its thread's CPU time is the publishing's.
+            try await RedisTest.withClient(configuration) { redis in
+                let publisher = FleetViewPublisher(
+                    client: redis, clientID: FleetClientID(host: RedisTest.unique("host-"), pid: 3, name: "cost"),
+                    channels: [channel], configuration: Self.fast, logger: RedisTest.quietLogger)
+                #expect(publisher.cpuTime == .zero && redis.workerCPUTime == .zero)
+                try await publisher.publishOnce()
+                let (own, worker) = (publisher.cpuTime, redis.workerCPUTime)
+                #expect(own > .zero && worker > .zero)
+                try await publisher.publishOnce()
+                #expect(publisher.cpuTime > own && redis.workerCPUTime > worker)
+                #expect(publisher.publishedCount == 2)
+                // Far below a wall-clock second per publish: CPU time of the work, not time waited.
+                #expect(publisher.cpuTime + redis.workerCPUTime < .milliseconds(500))
+                await RedisTest.delete([publisher.key], using: redis)
+            }
+        }
+    }
+
     @Test("a Redis outage stops publishing, logged once, and calls through the channel keep succeeding")
     func outageLeavesCallsAlone() async throws {
         let redisServer = try await RedisProcess()

@@ -1,3 +1,4 @@
+import Foundation
 import KRPCTopCollect
 import Testing
 
@@ -29,5 +30,19 @@ import Testing
     @Test("--client-host must fit in the key krpc:view:<host>:<pid>:<name>", arguments: ["", "a:b", "a b"])
     func badClientHost(host: String) {
         #expect(throws: TopError.self) { try self.settings { $0.clientHost = host } }
+    }
+
+    @Test("--demo-cluster: needs --client-host and an executable fault script in the folder")
+    func demoCluster() throws {
+        let directory = NSTemporaryDirectory() + "krpc-demo-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(throws: TopError.self) { try self.settings { $0.demoCluster = directory; $0.clientHost = "a" } }
+        #expect(FileManager.default.createFile(
+            atPath: directory + "/fault", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let settings = try self.settings { $0.demoCluster = directory; $0.clientHost = "a" }
+        #expect(settings.demoCluster == directory && settings.clientHost == "a")
+        #expect(throws: TopError.self) { try self.settings { $0.demoCluster = directory } }
+        #expect(try self.settings().demoCluster == nil)
     }
 }

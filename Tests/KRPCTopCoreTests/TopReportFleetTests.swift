@@ -27,4 +27,34 @@ struct TopReportFleetTests {
         let plain = try #require(try TopReportTests.object(Fixtures.snapshot())["nodes"] as? [[String: Any]])
         #expect(plain.allSatisfy { $0["fleet"] is NSNull })
     }
+
+    @Test("fleet unknown (Redis down): null per node; per service fleet sums, null when unknown")
+    func unknownAndServices() throws {
+        var node = Fixtures.healthy
+        node.fleet = .unknown
+        var snapshot = Fixtures.snapshot(nodes: [node])
+        snapshot.services = RendererFleetViewsTests.servicesSnapshot.services
+        snapshot.services[0].fleet = .unknown
+        let json = try TopReportTests.object(snapshot)
+        let nodes = try #require(json["nodes"] as? [[String: Any]])
+        #expect(nodes[0]["fleet"] is NSNull)
+        let services = try #require(json["services"] as? [[String: Any]])
+        #expect(services[0]["fleet"] is NSNull)  // Echo.Echo, unknown
+        let login = try #require(services[2]["fleet"] as? [String: Any])
+        #expect(login["views"] as? Int == 6 && login["healthy"] as? Int == 5)
+        #expect(login["half_open"] as? Int == 0 && login["broken"] as? Int == 1)
+    }
+
+    @Test("fleet_publish: the publisher's CPU time next to the process's, and the share; null when not publishing")
+    func publishCost() throws {
+        var snapshot = Fixtures.snapshot()
+        #expect(try TopReportTests.object(snapshot)["fleet_publish"] is NSNull)
+        snapshot.fleetPublish = FleetPublishCost(cpuMilliseconds: 1.5, processCPUMilliseconds: 600, publishes: 5)
+        let cost = try #require(try TopReportTests.object(snapshot)["fleet_publish"] as? [String: Any])
+        #expect(cost["cpu_ms"] as? Double == 1.5 && cost["process_cpu_ms"] as? Double == 600)
+        #expect(cost["publishes"] as? Int == 5 && cost["percent"] as? Double == 0.25)
+        snapshot.fleetPublish = FleetPublishCost(cpuMilliseconds: 0, processCPUMilliseconds: 0, publishes: 0)
+        let empty = try #require(try TopReportTests.object(snapshot)["fleet_publish"] as? [String: Any])
+        #expect(empty["percent"] is NSNull)
+    }
 }

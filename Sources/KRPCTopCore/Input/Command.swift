@@ -21,6 +21,10 @@ public enum Command: Sendable, Hashable, CaseIterable {
     case injectDelay
     /// Clear the selected node's fault.
     case clearFault
+    /// Cut the selected node off from this client's host (the demo's hosts mode).
+    case partitionNode
+    /// Heal the selected node's partition from this client's host (the demo's hosts mode).
+    case healNode
     /// Raise the target call rate one step.
     case increaseRate
     /// Lower the target call rate one step.

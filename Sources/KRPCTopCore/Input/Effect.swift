@@ -12,6 +12,10 @@ public enum Effect: Sendable, Hashable {
     case setFault(node: NodeAddress, value: String, ttl: Duration)
     /// Delete the node's fault key.
     case clearFault(node: NodeAddress)
+    /// Cut the node off from this client's host (`demo-cluster/fault <node> partition --from <host>`).
+    case partition(node: NodeAddress)
+    /// Undo the node's partition from this client's host (`demo-cluster/fault <node> heal --from <host>`).
+    case heal(node: NodeAddress)
     /// Set the load generator's target rate, in calls per second.
     case setRate(Double)
     /// Pause (`true`) or resume (`false`) the load generator.

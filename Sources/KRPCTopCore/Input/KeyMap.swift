@@ -60,7 +60,8 @@ public struct KeyMap: Sendable, Hashable {
     }
 
     /// krpc-top's keys (issue 7): ↑/↓ or j/k select, `e` `t` `d` `c` faults, `+`/`-` rate, space pause,
-    /// `b` balancer, `s` sort, `/` filter, `T` theme, `?` help, `q` or Ctrl-C quit.
+    /// `b` balancer, `s` sort, `/` filter, `T` theme, `?` help, `q` or Ctrl-C quit; `p` and `h` partition and heal
+    /// the selected node in the demo's hosts mode (issue 16).
     public static let standard = KeyMap([
         KeyBinding([.up, .character("k")], .selectPrevious, help: "select the previous node"),
         KeyBinding([.down, .character("j")], .selectNext, help: "select the next node"),
@@ -76,6 +77,9 @@ public struct KeyMap: Sendable, Hashable {
                    hintPriority: 88),
         KeyBinding([.character("c")], .clearFault, help: "clear the selected node's fault", hint: "clear",
                    hintPriority: 87),
+        KeyBinding([.character("p")], .partitionNode,
+                   help: "cut the selected node off from this host (hosts mode)"),
+        KeyBinding([.character("h")], .healNode, help: "heal the selected node's partition (hosts mode)"),
         KeyBinding([.character("+")], .increaseRate, help: "raise the call rate", hint: "rate",
                    hintPriority: 70),
         KeyBinding([.character("-")], .decreaseRate, help: "lower the call rate"),

@@ -58,6 +58,9 @@ public struct DashboardSnapshot: Sendable, Hashable {
     public var detail: NodeDetail?
     /// The cluster's call rate, error rate and p99 over the last minutes (the services view's graphs).
     public var history: ClusterHistory
+    /// What publishing this client's fleet view has cost so far; `nil` when it does not publish (set by the
+    /// session for `--once --json`, not at every refresh).
+    public var fleetPublish: FleetPublishCost?
 
     /// Creates a snapshot; every field but the call names defaults to "nothing known yet".
     public init(

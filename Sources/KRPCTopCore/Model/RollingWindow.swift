@@ -43,6 +43,20 @@ public struct RollingWindow: Sendable {
         var span: Duration
     }
 
+    /// The buckets before the current one, merged: they change only when the current bucket moves on (once per
+    /// bucket width) or a late attempt lands in one of them, so a read (ten a second in krpc-top) merges just the
+    /// current bucket into them instead of every bucket of the window.
+    private struct Base {
+        /// The current bucket's index when merged.
+        var current: Int64
+        /// ``RollingWindow/baseVersion`` when merged.
+        var version: UInt64
+        var calls = 0
+        var errors = 0
+        var timeouts = 0
+        var histogram: Histogram<UInt32>?
+    }
+
     /// The window's length.
     public let length: Duration
     /// How many buckets the window is cut into.
@@ -53,6 +67,11 @@ public struct RollingWindow: Sendable {
     /// Bumped by every record.
     private var version: UInt64 = 0
     private var cached: (key: CacheKey, figures: WindowFigures)?
+    /// The current bucket's index at the last read: a record into an older bucket changes the merged base.
+    private var readIndex = Int64.min
+    /// Bumped by every record into a bucket older than ``readIndex`` and every bucket reused for a new slice.
+    private var baseVersion: UInt64 = 0
+    private var base: Base?
 
     /// Creates an empty window.
     /// - Parameters:
@@ -85,6 +104,7 @@ public struct RollingWindow: Sendable {
             var histogram = self.buckets[slotIndex].histogram
             histogram?.reset()
             self.buckets[slotIndex] = Bucket(index: index, histogram: histogram)
+            self.baseVersion &+= 1  // the bucket it replaces may be in the merged base
         }
         switch outcome {
         case .success: self.buckets[slotIndex].calls += 1
@@ -99,6 +119,7 @@ public struct RollingWindow: Sendable {
             _ = self.buckets[slotIndex].histogram?.record(value)
         }
         self.version &+= 1
+        if index < self.readIndex { self.baseVersion &+= 1 }
     }
 
     /// The figures of the attempts that ended in the window ending at `time`.
@@ -114,8 +135,14 @@ public struct RollingWindow: Sendable {
         let key = CacheKey(version: self.version, live: live, span: span)
         if let cached = self.cached, cached.key == key { return cached.figures }
         var figures = WindowFigures(length: self.length, span: span)
-        var merged: Histogram<UInt32>?
-        for (slot, bucket) in self.buckets.enumerated() where live & (1 << UInt64(slot)) != 0 {
+        self.readIndex = current
+        let base = self.mergedBase(current: current, oldest: oldest)
+        figures.calls = base.calls
+        figures.errors = base.errors
+        figures.timeouts = base.timeouts
+        var merged = base.histogram
+        for (slot, bucket) in self.buckets.enumerated()
+        where bucket.index == current && live & (1 << UInt64(slot)) != 0 {
             figures.calls += bucket.calls
             figures.errors += bucket.errors
             figures.timeouts += bucket.timeouts
@@ -146,6 +173,24 @@ public struct RollingWindow: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The live buckets before `current` (from `oldest`), merged; from the cache unless `current` moved or a late
+    /// attempt landed in one of them.
+    private mutating func mergedBase(current: Int64, oldest: Int64) -> Base {
+        if let base = self.base, base.current == current, base.version == self.baseVersion { return base }
+        var base = Base(current: current, version: self.baseVersion)
+        for bucket in self.buckets where bucket.index >= oldest && bucket.index < current {
+            base.calls += bucket.calls
+            base.errors += bucket.errors
+            base.timeouts += bucket.timeouts
+            if let histogram = bucket.histogram, histogram.totalCount > 0 {
+                if base.histogram == nil { base.histogram = Self.makeHistogram() }
+                base.histogram?.add(histogram)
+            }
+        }
+        self.base = base
+        return base
+    }
 
     /// Latencies above this (2 minutes) are counted as this.
     static let highestMicroseconds = 120_000_000

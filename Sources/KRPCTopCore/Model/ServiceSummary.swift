@@ -17,11 +17,13 @@ public struct ServiceSummary: Sendable, Hashable {
     public var callRate: Double?
     /// Errors in percent of the calls over the window (deltas of both hashes); `nil` without calls in the window.
     public var errorPercent: Double?
+    /// Every live client's view of the method's nodes, summed; `nil` when the fleet is not read (no Redis).
+    public var fleet: FleetTally?
 
     /// Creates a row; everything but the names and the node count defaults to unknown.
     public init(
         service: String, method: String, registered: Int, seenHealthy: Int? = nil, redisCalls: Int? = nil,
-        redisErrors: Int? = nil, callRate: Double? = nil, errorPercent: Double? = nil
+        redisErrors: Int? = nil, callRate: Double? = nil, errorPercent: Double? = nil, fleet: FleetTally? = nil
     ) {
         self.service = service
         self.method = method
@@ -31,6 +33,7 @@ public struct ServiceSummary: Sendable, Hashable {
         self.redisErrors = redisErrors
         self.callRate = callRate
         self.errorPercent = errorPercent
+        self.fleet = fleet
     }
 
     /// `Service.Method`.

@@ -116,6 +116,9 @@ extension Renderer {
         if let reason = node.reason, node.state != .healthy {
             addWrapped("Reason", reason, .reason)
         }
+        if let fleet = node.fleet, !node.isDeparted {
+            out += Self.fleetLines(fleet, label: label("Fleet"), blank: blank, textWidth: textWidth, glyphs: glyphs)
+        }
         if let failures = detail?.failures, !failures.isEmpty {
             for (i, failure) in failures.prefix(5).enumerated() {
                 var spans: [Span] = [(Format.clock(failure.time, utcOffsetSeconds: utc) + " ", .dim),
@@ -197,6 +200,57 @@ extension Renderer {
             addWrapped("Server", error, .warning)
         } else {
             add("Server", [(detail == nil ? "reading…" : "-", .dim)])
+        }
+        return out
+    }
+
+    /// How every live client sees the node: a summary line, then one line per client (this one first) with its
+    /// state, host, name/pid, error %, p99, time in state and its view's age (`this client` for this one, whose
+    /// view is live), and its reason below it when
+    /// it sees the node failing. Hosts and names are padded to the widest, so the figures line up.
+    static func fleetLines(_ fleet: FleetFigures, label: Span, blank: Span, textWidth: Int, glyphs: Glyphs)
+        -> [[Span]]
+    {
+        guard fleet.isKnown else { return [[label, ("not read: Redis does not answer", .warning)]] }
+        let sep: Span = (glyphs.separator, .dim)
+        var summary: [Span] = [("\(fleet.healthy)/\(fleet.clients)", fleet.worst.themeKey),
+                               (fleet.clients == 1 ? " client sees it healthy" : " clients see it healthy", .dim)]
+        for (count, state) in [(fleet.halfOpen, NodeState.halfOpen), (fleet.broken, .broken)] where count > 0 {
+            summary += [sep, ("\(count) ", state.themeKey), (state.word.lowercased(), state.themeKey)]
+        }
+        if fleet.brokenHereOnly { summary += [sep, (Self.brokenHereOnly, .broken)] }
+        var out: [[Span]] = [[label] + summary]
+        let hosts = fleet.entries.map { DisplayWidth.sanitized($0.host) }
+        let names = fleet.entries.map { DisplayWidth.sanitized($0.nameAndPid) }
+        let hostWidth = min(16, hosts.map { DisplayWidth.of($0) }.max() ?? 0)
+        let nameWidth = min(24, names.map { DisplayWidth.of($0) }.max() ?? 0)
+        let stateWidth = fleet.entries.map { DisplayWidth.of($0.state.word) }.max() ?? 0
+        func padded(_ text: String, _ width: Int) -> String {
+            let cut = DisplayWidth.truncated(text, to: width, ellipsis: glyphs.ellipsis)
+            return cut + String(repeating: " ", count: max(0, width - DisplayWidth.of(cut)))
+        }
+        for (i, entry) in fleet.entries.enumerated() {
+            var spans: [Span] = [
+                (String(entry.state.glyph(ascii: glyphs.ascii)) + " " + padded(entry.state.word, stateWidth) + " ",
+                 entry.state.themeKey),
+                (padded(hosts[i], hostWidth) + " ", entry.isSelf ? .title : .text),
+                (padded(names[i], nameWidth) + " ", .dim),
+                ("err ", .dim), (Format.percent(entry.errorPercent), Self.errorSeverity(entry.errorPercent)),
+                (" p99 ", .dim), (Format.latency(entry.p99Microseconds, ascii: glyphs.ascii), .text),
+            ]
+            if let time = entry.timeInState { spans += [(" for ", .dim), (Format.countdown(time), .text)] }
+            if entry.isSelf {
+                spans.append((" this client", .title))
+            } else if let age = entry.viewAge {
+                spans += [(" age ", .dim), (Format.countdown(age), .text)]
+            }
+            out.append([blank] + spans)
+            if let reason = entry.reason, entry.state != .healthy {
+                let indent = "  "
+                for piece in Self.wrap(DisplayWidth.sanitized(reason), width: max(4, textWidth - indent.count)) {
+                    out.append([blank, (indent + piece, .reason)])
+                }
+            }
         }
         return out
     }

@@ -11,7 +11,8 @@ extension Renderer {
                           row: row, glyphs: glyphs, into: &buffer)
         }
         let nameWidth = rows.reduce(ServiceColumnID.name.width) { max($0, DisplayWidth.of($1.name)) }
-        let columns = Self.serviceColumns(width: buffer.width, nameWidth: nameWidth)
+        let columns = Self.serviceColumns(
+            width: buffer.width, nameWidth: nameWidth, fleet: rows.contains { $0.fleet != nil })
         if let row = layout.tableHeaderRow {
             buffer.fill(row: row, style: .tableHeader)
             for (id, start, width) in columns {
@@ -57,6 +58,12 @@ extension Renderer {
                 case .healthy:
                     let style: ThemeKey = row.seenHealthy.map { $0 < row.registered ? .warning : .healthy } ?? .dim
                     cell(row.seenHealthy.map(Format.count) ?? "-", style)
+                case .fleet:
+                    if let fleet = row.fleet, fleet.isKnown, let worst = fleet.worst {
+                        cell(fleet.cell(ascii: glyphs.ascii), worst.themeKey)
+                    } else {
+                        cell("-", .dim)
+                    }
                 case .rate:
                     cell(row.callRate.map(Format.rate) ?? "-", .text)
                 case .errorPercent:
@@ -73,12 +80,13 @@ extension Renderer {
         }
     }
 
-    /// The columns that fit `width`: (id, first cell, width). The name takes what the others leave.
-    static func serviceColumns(width: Int, nameWidth: Int) -> [(ServiceColumnID, Int, Int)] {
+    /// The columns that fit `width`: (id, first cell, width). The name takes what the others leave; FLEET only
+    /// with `fleet` (some row has fleet figures).
+    static func serviceColumns(width: Int, nameWidth: Int, fleet: Bool = false) -> [(ServiceColumnID, Int, Int)] {
         let nameNeed = min(nameWidth, 48)
         var chosen: [ServiceColumnID] = []
         var used = 1 + min(nameNeed, ServiceColumnID.name.width)
-        for id in ServiceColumnID.byPriority {
+        for id in ServiceColumnID.byPriority where id != .fleet || fleet {
             guard used + 1 + id.width <= width else { break }
             chosen.append(id)
             used += 1 + id.width

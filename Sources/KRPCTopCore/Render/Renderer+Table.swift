@@ -104,7 +104,7 @@ extension Renderer {
                     cell(table.compactState ? glyph : glyph + " " + node.state.word, node.state.themeKey)
                 }
             case .fleet:
-                if let fleet = node.fleet, !gone {
+                if let fleet = node.fleet, fleet.isKnown, !gone {
                     cell(fleet.cell(ascii: glyphs.ascii), fleet.worst.themeKey)
                 } else {
                     cell("-", .dim)

@@ -25,7 +25,11 @@ import KRPCPolicy
 ///
 /// The fleet view (issue 16): per node `fleet` — how every live client sees it (this client's live view plus
 /// every `krpc:view:*` another client publishes): `{clients, healthy, half_open, broken, broken_here_only,
-/// views[{client, state, reason, self}]}`, or `null` when unknown (no Redis, not read yet, Redis down).
+/// views[{client, state, reason, self}]}`, or `null` when unknown (no Redis, not read yet, Redis down); per service
+/// `fleet` — every live client's views of the method's nodes summed: `{views, healthy, half_open, broken}`, or
+/// `null` when unknown; and `fleet_publish` — what publishing this client's view cost: `{cpu_ms, process_cpu_ms,
+/// publishes, percent}` (CPU time of the publisher and its Redis client's thread; the process's from `getrusage`),
+/// or `null` when it does not publish.
 ///
 /// ```swift
 /// print(try TopReport(snapshot).json())
@@ -230,7 +234,7 @@ public struct TopReport: Sendable, Hashable, Codable {
             self.window = Window(n.window)
             self.totals = Totals(calls: n.calls, errors: n.errors, timeouts: n.timeouts, errorPercent: n.errorPercent)
             self.departedMs = n.departedFor.map(Format.milliseconds)
-            self.fleet = n.isDeparted ? nil : n.fleet.map(Fleet.init)
+            self.fleet = n.isDeparted ? nil : n.fleet.flatMap { $0.isKnown ? Fleet($0) : nil }
         }
 
         /// Encodes every key, unknown values as `null`.
@@ -312,9 +316,11 @@ public struct TopReport: Sendable, Hashable, Codable {
         public var callRate: Double?
         /// Cluster-wide errors in percent of the calls over the window, or `null` without calls.
         public var errorPercent: Double?
+        /// Every live client's views of the method's nodes, summed, or `null` when unknown.
+        public var fleet: ServiceFleet?
 
         enum CodingKeys: String, CodingKey {
-            case service, method, nodes, healthy
+            case service, method, nodes, healthy, fleet
             case redisCalls = "redis_calls", redisErrors = "redis_errors", callRate = "call_rate"
             case errorPercent = "error_percent"
         }
@@ -328,6 +334,7 @@ public struct TopReport: Sendable, Hashable, Codable {
             self.redisErrors = s.redisErrors
             self.callRate = s.callRate
             self.errorPercent = s.errorPercent
+            self.fleet = s.fleet.flatMap { $0.isKnown ? ServiceFleet($0) : nil }
         }
 
         /// Encodes every key, unknown values as `null`.
@@ -341,6 +348,62 @@ public struct TopReport: Sendable, Hashable, Codable {
             try c.encode(self.redisErrors, forKey: .redisErrors)
             try c.encode(self.callRate, forKey: .callRate)
             try c.encode(self.errorPercent, forKey: .errorPercent)
+            try c.encode(self.fleet, forKey: .fleet)
+        }
+    }
+
+    /// One method's (live client, node) views, counted by state.
+    public struct ServiceFleet: Sendable, Hashable, Codable {
+        /// Views counted.
+        public var views: Int
+        /// Of them, those that see their node healthy, half-open, broken.
+        public var healthy: Int
+        public var halfOpen: Int
+        public var broken: Int
+
+        enum CodingKeys: String, CodingKey {
+            case views, healthy, broken
+            case halfOpen = "half_open"
+        }
+
+        init(_ t: FleetTally) {
+            self.views = t.views
+            self.healthy = t.healthy
+            self.halfOpen = t.halfOpen
+            self.broken = t.broken
+        }
+    }
+
+    /// What publishing the fleet view cost.
+    public struct FleetPublish: Sendable, Hashable, Codable {
+        /// CPU time spent publishing, ms.
+        public var cpuMs: Double
+        /// The process's CPU time, ms.
+        public var processCPUMs: Double
+        /// Views published.
+        public var publishes: Int
+        /// `cpu_ms` in percent of `process_cpu_ms`, or `null` before any CPU time was counted.
+        public var percent: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case publishes, percent
+            case cpuMs = "cpu_ms", processCPUMs = "process_cpu_ms"
+        }
+
+        init(_ c: FleetPublishCost) {
+            self.cpuMs = c.cpuMilliseconds
+            self.processCPUMs = c.processCPUMilliseconds
+            self.publishes = c.publishes
+            self.percent = c.percentOfProcess
+        }
+
+        /// Encodes every key, unknown values as `null`.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.cpuMs, forKey: .cpuMs)
+            try c.encode(self.processCPUMs, forKey: .processCPUMs)
+            try c.encode(self.publishes, forKey: .publishes)
+            try c.encode(self.percent, forKey: .percent)
         }
     }
 
@@ -388,9 +451,12 @@ public struct TopReport: Sendable, Hashable, Codable {
     public var departed: [Node]
     /// The registry's methods with their node counts and Redis totals, by name.
     public var services: [Service]
+    /// What publishing this client's fleet view cost, or `null` when it does not publish.
+    public var fleetPublish: FleetPublish?
 
     enum CodingKeys: String, CodingKey {
         case service, method, balancer, zookeeper, redis, calls, failures, nodes, events, panic, paused
+        case fleetPublish = "fleet_publish"
         case window, departed, services, windowS = "window_s"
         case rateTarget = "rate_target", rateAchieved = "rate_achieved", clusterQPS = "cluster_qps"
         case errorPercent = "error_percent", p50Us = "p50_us", p99Us = "p99_us"
@@ -413,6 +479,7 @@ public struct TopReport: Sendable, Hashable, Codable {
         self.windowS = Double(length.seconds) + Double(length.attoseconds) / 1e18
         self.window = Window(snapshot.window)
         self.services = snapshot.services.sorted { $0.name < $1.name }.map(Service.init)
+        self.fleetPublish = snapshot.fleetPublish.map(FleetPublish.init)
         self.events = snapshot.events.enumerated()
             .sorted { $0.element.time != $1.element.time ? $0.element.time > $1.element.time : $0.offset < $1.offset }
             .map { Self.event($0.element) }
@@ -473,6 +540,7 @@ public struct TopReport: Sendable, Hashable, Codable {
         try c.encode(self.window, forKey: .window)
         try c.encode(self.departed, forKey: .departed)
         try c.encode(self.services, forKey: .services)
+        try c.encode(self.fleetPublish, forKey: .fleetPublish)
     }
 
     /// The document as UTF-8 JSON text, keys sorted.
@@ -506,6 +574,12 @@ public struct TopReport: Sendable, Hashable, Codable {
         r.window.errorPercent = f(r.window.errorPercent)
         r.windowS = f(r.windowS) ?? 0
         for i in r.events.indices { r.events[i].unixTime = f(r.events[i].unixTime) ?? 0 }
+        if var cost = r.fleetPublish {
+            cost.cpuMs = f(cost.cpuMs) ?? 0
+            cost.processCPUMs = f(cost.processCPUMs) ?? 0
+            cost.percent = f(cost.percent)
+            r.fleetPublish = cost
+        }
         return r
     }
 }

@@ -15,6 +15,9 @@ public struct ViewConfiguration: Sendable, Hashable {
     public var themes: [String]
     /// How long a status message stays.
     public var messageDuration: Duration
+    /// This client's host in the demo's hosts mode (`demo-cluster/run --hosts`), where `p` and `h` partition and
+    /// heal the selected node from it; `nil` elsewhere (the keys then say they need the hosts mode).
+    public var partitionHost: String?
 
     /// Creates a configuration; every field has a default.
     public init(
@@ -24,7 +27,8 @@ public struct ViewConfiguration: Sendable, Hashable {
         rateSteps: [Double] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000],
         balancers: [String] = ["round-robin", "weighted-round-robin", "random", "least-outstanding", "consistent-hash"],
         themes: [String] = ["default", "light", "high-contrast", "monochrome"],
-        messageDuration: Duration = .seconds(5)
+        messageDuration: Duration = .seconds(5),
+        partitionHost: String? = nil
     ) {
         self.keyMap = keyMap
         self.faultTTL = faultTTL
@@ -33,5 +37,6 @@ public struct ViewConfiguration: Sendable, Hashable {
         self.balancers = balancers
         self.themes = themes
         self.messageDuration = messageDuration
+        self.partitionHost = partitionHost
     }
 }

@@ -146,6 +146,8 @@ extension ViewState {
             guard let node = self.faultTarget() else { return [] }
             self.show(.info, "fault cleared on \(node)")
             return [.clearFault(node: node)]
+        case .partitionNode: return self.networkFault(partition: true)
+        case .healNode: return self.networkFault(partition: false)
         case .increaseRate: return self.stepRate(up: true)
         case .decreaseRate: return self.stepRate(up: false)
         case .togglePause:
@@ -233,6 +235,10 @@ extension ViewState {
                 self.selectedAddress = nil
                 self.selectedIndexHint = 0
                 self.scrollOffset = 0
+            } else {
+                // The same method: its rows are here already (unfiltered now), so a node is selected at once, not
+                // only with the next snapshot (a key pressed meanwhile would find none).
+                self.reselect()
             }
             self.show(.info, "calling \(target.name)")
             return [.openMethod(service: target.service, method: target.method)]
@@ -303,7 +309,9 @@ extension ViewState {
     }
 
     /// The selected node, if fault keys may act on it; otherwise shows why not and returns `nil`.
-    private mutating func faultTarget() -> NodeAddress? {
+    /// The node a node action is for: the selected row, or on the detail screen the node it is about; `nil` (and
+    /// a message) when there is none.
+    private mutating func targetRow() -> (NodeSnapshot, DashboardSnapshot)? {
         if self.screen == .services {
             self.show(.warning, "no node selected: Enter opens the selected method's nodes")
             return nil
@@ -316,7 +324,28 @@ extension ViewState {
             self.show(.warning, "no node selected")
             return nil
         }
-        let node = self.rows[index]
+        return (self.rows[index], snapshot)
+    }
+
+    /// `p` and `h`: in the demo's hosts mode, partition the node from this client's host or heal it; elsewhere a
+    /// message that says what they need. The outcome comes back as a message when the script has run.
+    private mutating func networkFault(partition: Bool) -> [Effect] {
+        guard let host = self.configuration.partitionHost else {
+            self.show(.warning, "p and h partition and heal a node in the demo's hosts mode (demo-cluster/run --hosts)")
+            return []
+        }
+        guard let (node, _) = self.targetRow() else { return [] }
+        let address = node.address
+        if partition {
+            self.show(.info, "partitioning \(address) from host \(host)…")
+            return [.partition(node: address)]
+        }
+        self.show(.info, "healing \(address) for host \(host)…")
+        return [.heal(node: address)]
+    }
+
+    private mutating func faultTarget() -> NodeAddress? {
+        guard let (node, snapshot) = self.targetRow() else { return nil }
         if node.acceptsFaults == false {
             self.show(.warning, "fault keys are ignored: servers run without --allow-fault-injection")
             return nil
