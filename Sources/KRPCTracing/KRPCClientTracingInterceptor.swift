@@ -25,6 +25,9 @@ public struct KRPCClientTracingInterceptor: KRPCClientInterceptor {
     /// Whether ``tracer`` is the no-op one: then calls are only passed on.
     private let isNoOp: Bool
 
+    /// With the no-op tracer the interceptor is left out of the chain: installed and unused, it costs nothing.
+    public var passesEveryCallOn: Bool { self.isNoOp }
+
     /// Creates the interceptor.
     ///
     /// - Parameter tracer: the tracer to use; `nil` (default): `InstrumentationSystem.tracer` as it is

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import KRPC
@@ -164,5 +165,68 @@ struct FleetViewCodecTests {
             of: [Self.snapshot(at: t0 + .seconds(1), [Self.node(Self.nodeA, since: t0, successes: 3, failures: 1)])],
             wallTime: 1)
         #expect(view.nodes.map(\.errorPercent) == [25])
+    }
+}
+
+@Suite("JSONText: the hand-written JSON of the fleet view")
+struct JSONTextTests {
+    @Test("strings with quotes, backslashes, control characters and non-ASCII read back the same")
+    func strings() throws {
+        let texts = [
+            "plain", "say \"hi\"", #"C:\path"#, "line\nbreak\ttab\r", "bell \u{07} nul \u{00} esc \u{1B}", "ünïcødé ✖ 日本",
+        ]
+        for text in texts {
+            var out: [UInt8] = []
+            JSONText.string(text, into: &out)
+            let decoded = try JSONDecoder().decode(String.self, from: Data(out))
+            #expect(decoded == text, "\(String(decoding: out, as: UTF8.self))")
+        }
+    }
+
+    @Test("numbers read back the same; integral ones without a fraction; non-finite ones as 0")
+    func numbers() throws {
+        for value in [0, 12.5, 100, -3, 1_764_756_000.25, 1e-5, 123_456.789, 1e300] {
+            var out: [UInt8] = []
+            JSONText.number(value, into: &out)
+            let text = String(decoding: out, as: UTF8.self)
+            #expect(try JSONDecoder().decode(Double.self, from: Data(out)) == value, "\(text)")
+        }
+        var out: [UInt8] = []
+        JSONText.number(100, into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "100")
+        for value in [Double.infinity, -.infinity, .nan] {
+            var out: [UInt8] = []
+            JSONText.number(value, into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == "0")
+        }
+    }
+
+    @Test("the view's JSON: every field, keys in sorted order (as JSONEncoder's .sortedKeys wrote them)")
+    func sameAsJSONEncoder() throws {
+        let view = FleetView(
+            client: FleetViewCodecTests.client, publishedAt: 1_764_756_000.25, interval: .seconds(1),
+            nodes: [
+                FleetNodeView(
+                    key: FleetViewCodecTests.key, node: FleetViewCodecTests.nodeA, state: .open,
+                    reason: "5 consecutive failures: \"refused\"", errorPercent: 100, p99Micros: 0,
+                    timeInState: .milliseconds(3200)),
+                FleetNodeView(
+                    key: FleetViewCodecTests.key, node: FleetViewCodecTests.nodeB, state: .halfOpen, reason: nil,
+                    errorPercent: 12.5, p99Micros: 1234, timeInState: .zero),
+            ])
+        let ours = try JSONSerialization.jsonObject(with: Data(FleetViewCodec.encode(view))) as? NSDictionary
+        let text = String(decoding: FleetViewCodec.encode(view), as: UTF8.self)
+        #expect(ours?["version"] as? Int == 1, "\(text)")
+        let nodes = try #require(ours?["nodes"] as? [NSDictionary])
+        #expect(nodes.count == 2)
+        #expect(nodes[0]["reason"] as? String == "5 consecutive failures: \"refused\"")
+        #expect(nodes[1]["reason"] == nil)
+        #expect(nodes[1]["error_percent"] as? Double == 12.5)
+        // Keys in sorted order, as before.
+        let prefix = #"{"client":{"host":"client-a","name":"krpc-top","pid":4242},"interval_ms":1000,"#
+            + #""nodes":[{"error_percent":100,"in_state_ms":3200,"method":"Login","node":"10.213.0.11:8001","#
+            + #""p99_us":0,"reason":"#
+        #expect(text.hasPrefix(prefix), "\(text)")
+        #expect(text.hasSuffix(#""published_at":1764756000.25,"version":1}"#))
     }
 }

@@ -47,6 +47,10 @@ struct LoggingServerInterceptor: KRPCServerInterceptor {
     let name: String
     let log: EventLog
     var reject: KRPCError? = nil
+    /// Declares itself a pass-through (``KRPCInterceptor/passesEveryCallOn``): then it must never run.
+    var passThrough = false
+
+    var passesEveryCallOn: Bool { self.passThrough }
 
     func intercept(
         request: KRPCServerRequest,
@@ -97,6 +101,10 @@ struct LoggingClientInterceptor: KRPCClientInterceptor {
     let name: String
     let log: EventLog
     var reject: KRPCError? = nil
+    /// Declares itself a pass-through (``KRPCInterceptor/passesEveryCallOn``): then it must never run.
+    var passThrough = false
+
+    var passesEveryCallOn: Bool { self.passThrough }
 
     func intercept(
         request: KRPCClientRequest,
@@ -248,6 +256,31 @@ struct InterceptorTests {
                 let text = try await callMeta(connection, metadata: ["first": "1"])
                 #expect(text == "first=\"1\";via=\"a\";via=\"b\"")
                 #expect(log.all == ["a>", "b>", "handler", "<b", "<a"])
+            }
+        }
+    }
+
+    @Test("interceptors that declare themselves pass-throughs are left out of the chain, on both sides")
+    func passThroughsLeftOut() async throws {
+        let log = EventLog()
+        try await withServer(
+            services: [MetadataService(log: log)],
+            configure: {
+                $0.interceptors = [
+                    LoggingServerInterceptor(name: "s1", log: log),
+                    LoggingServerInterceptor(name: "idle", log: log, passThrough: true),
+                ]
+            }
+        ) { _, address in
+            var configuration = NodeConnection.Configuration(defaultDeadline: Timeouts.generous)
+            configuration.interceptors = [
+                LoggingClientInterceptor(name: "quiet", log: log, passThrough: true),
+                LoggingClientInterceptor(name: "c1", log: log),
+            ]
+            try await withConnection(to: address, configuration: configuration) { connection in
+                let text = try await callMeta(connection)
+                #expect(text == "via=\"c1\"")
+                #expect(log.all == ["c1>", "s1>", "handler", "<s1", "<c1"])
             }
         }
     }

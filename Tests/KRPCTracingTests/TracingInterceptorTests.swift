@@ -207,5 +207,11 @@ struct TracingInterceptorTests {
         }
         #expect(seen["plain"]?.metadata.isEmpty == true)
         #expect(seen["plain"]?.traceID == nil)
+        // Installed with the no-op tracer they are pass-throughs, left out of the chain (they cost nothing);
+        // with a real tracer they run.
+        #expect(KRPCServerTracingInterceptor(tracer: NoOpTracer()).passesEveryCallOn)
+        #expect(KRPCClientTracingInterceptor(tracer: NoOpTracer()).passesEveryCallOn)
+        #expect(!KRPCServerTracingInterceptor(tracer: InMemoryTracer()).passesEveryCallOn)
+        #expect(!KRPCClientTracingInterceptor(tracer: InMemoryTracer()).passesEveryCallOn)
     }
 }

@@ -6,8 +6,9 @@
 struct ClientInterceptorChain: Sendable {
     let interceptors: [any KRPCClientInterceptor]
 
-    /// `nil` when there is no interceptor: the caller then takes its direct path.
+    /// `nil` when there is no interceptor (pass-throughs left out): the caller then takes its direct path.
     init?(_ interceptors: [any KRPCClientInterceptor]) {
+        let interceptors = interceptors.filter { !$0.passesEveryCallOn }
         guard !interceptors.isEmpty else { return nil }
         self.interceptors = interceptors
     }

@@ -24,7 +24,7 @@
 ///
 /// With no interceptor installed, a call costs what it cost before interceptors existed; each one
 /// installed runs in the calling task (no task of its own).
-public protocol KRPCClientInterceptor: Sendable {
+public protocol KRPCClientInterceptor: KRPCInterceptor {
     /// Intercepts one call.
     ///
     /// - Parameters:

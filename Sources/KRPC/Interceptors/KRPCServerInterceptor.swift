@@ -29,7 +29,7 @@
 /// suspends around the call (timing, counting, tracing) should conform to
 /// ``KRPCNonSuspendingServerInterceptor`` too: when every installed interceptor does, those methods
 /// keep running without a task.
-public protocol KRPCServerInterceptor: Sendable {
+public protocol KRPCServerInterceptor: KRPCInterceptor {
     /// Intercepts one call.
     ///
     /// - Parameters:

@@ -10,8 +10,9 @@ struct ServerInterceptorChain: Sendable {
     /// The same interceptors, when every one of them can run without suspending.
     let nonSuspending: [any KRPCNonSuspendingServerInterceptor]?
 
-    /// `nil` when there is no interceptor: the server then calls handlers directly.
+    /// `nil` when there is no interceptor (pass-throughs left out): the server then calls handlers directly.
     init?(_ interceptors: [any KRPCServerInterceptor]) {
+        let interceptors = interceptors.filter { !$0.passesEveryCallOn }
         guard !interceptors.isEmpty else { return nil }
         self.interceptors = interceptors
         let nonSuspending = interceptors.compactMap { $0 as? any KRPCNonSuspendingServerInterceptor }
