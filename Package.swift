@@ -309,7 +309,11 @@ let package = Package(
             dependencies: ["KRPCRedis", "KRPC", "KRPCTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "KRPCTopCoreTests", dependencies: ["KRPCTopCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "KRPCTopCoreTests",
+            dependencies: ["KRPCTopCore", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "KRPCTopCollectTests",
             dependencies: ["KRPCTopCollect", "KRPCTopCore", "KRPC", "KRPCPolicy", "KRPCZooKeeper", "KRPCRedis"],

@@ -152,27 +152,48 @@ public struct RollingWindow: Sendable {
             }
         }
         if let merged, merged.totalCount > 0 {
-            figures.p50Microseconds = Int(merged.valueAtPercentile(50))
-            figures.p90Microseconds = Int(merged.valueAtPercentile(90))
-            figures.p99Microseconds = Int(merged.valueAtPercentile(99))
-            figures.p999Microseconds = Int(merged.valueAtPercentile(99.9))
-            figures.maxMicroseconds = Int(merged.max)
-            // Each recorded value once, into the first bar whose bound it does not pass.
-            var counts = Array(repeating: 0, count: WindowFigures.binBounds.count + 1)
-            for step in merged.recordedValues() {
-                let bin = WindowFigures.binBounds.firstIndex { step.value <= UInt64($0) } ?? counts.count - 1
-                counts[bin] += Int(step.count)
-            }
-            figures.latencyBins = counts.enumerated().map { i, count in
-                .init(upperMicroseconds: i < WindowFigures.binBounds.count ? WindowFigures.binBounds[i] : nil,
-                      count: count)
-            }
+            Self.summarize(merged, into: &figures)
         }
         self.cached = (key, figures)
         return figures
     }
 
     // MARK: Helpers
+
+    /// The percentiles listed in ``WindowFigures`` (p50, p90, p99, p99.9), the maximum and the latency bins of
+    /// `histogram`, in one pass over its recorded values: the same figures as `valueAtPercentile` (its rule:
+    /// the first value whose cumulative count reaches `ceil(p⁻ × total / 100)`, p⁻ one ulp below p), which
+    /// scans the whole histogram once per percentile. krpc-top computes a window's figures for every node ten
+    /// times a second.
+    static func summarize(_ histogram: Histogram<UInt32>, into figures: inout WindowFigures) {
+        let total = histogram.totalCount
+        let percentiles: [Double] = [50, 90, 99, 99.9]
+        let targets = percentiles.map { p in Swift.max(1, UInt64((p.nextDown * Double(total) / 100).rounded(.up))) }
+        var values = [UInt64](repeating: 0, count: percentiles.count)
+        var found = 0
+        let lowest = histogram.min
+        let highest = histogram.maxRecorded
+        var cumulative: UInt64 = 0
+        var counts = Array(repeating: 0, count: WindowFigures.binBounds.count + 1)
+        for step in histogram.recordedValues() {
+            cumulative += UInt64(step.count)
+            while found < targets.count && cumulative >= targets[found] {
+                values[found] = Swift.max(Swift.min(step.value, highest), lowest)
+                found += 1
+            }
+            // Each recorded value once, into the first bar whose bound it does not pass.
+            let bin = WindowFigures.binBounds.firstIndex { step.value <= UInt64($0) } ?? counts.count - 1
+            counts[bin] += Int(step.count)
+        }
+        figures.p50Microseconds = Int(values[0])
+        figures.p90Microseconds = Int(values[1])
+        figures.p99Microseconds = Int(values[2])
+        figures.p999Microseconds = Int(values[3])
+        figures.maxMicroseconds = Int(histogram.max)
+        figures.latencyBins = counts.enumerated().map { i, count in
+            .init(upperMicroseconds: i < WindowFigures.binBounds.count ? WindowFigures.binBounds[i] : nil, count: count)
+        }
+    }
 
     /// The live buckets before `current` (from `oldest`), merged; from the cache unless `current` moved or a late
     /// attempt landed in one of them.
