@@ -62,7 +62,7 @@ func withConnection<T: Sendable>(
     }
 }
 
-private func echo(_ caller: some KRPCCaller, _ service: String, _ method: String, _ text: String = "")
+func echo(_ caller: some KRPCCaller, _ service: String, _ method: String, _ text: String = "")
     async throws(KRPCError)
     -> String
 {
