@@ -181,7 +181,16 @@ extension FrameHeader {
                     else {
                         throw .malformedHeader("metadata entry field \(field) runs past the end of the entry")
                     }
-                    if field == 1 { key = slice } else { value = slice }
+                    if field == 1 {
+                        // A key is a protobuf `string`: every occurrence must be UTF-8, also one a later
+                        // occurrence replaces (SwiftProtobuf refuses it; only the last is checked below).
+                        guard String(validating: slice.readableBytesView, as: UTF8.self) != nil else {
+                            throw .malformedHeader("metadata key is not UTF-8")
+                        }
+                        key = slice
+                    } else {
+                        value = slice
+                    }
                 case (1...2, _):
                     throw .malformedHeader("metadata entry field \(field) has wire type \(wireType)")
                 default:

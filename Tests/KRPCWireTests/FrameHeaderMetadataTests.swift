@@ -53,6 +53,16 @@ struct FrameHeaderMetadataTests {
         #expect(reference.requestID == 7)
     }
 
+    @Test("an entry whose key comes twice, the first not UTF-8, is malformed, as SwiftProtobuf finds it (fuzzer's find)")
+    func replacedKeyNotUTF8() throws {
+        // Field 8, 14 bytes: key "tc\u{8D}\u{9A}B\n" (not UTF-8), then key "t-0b", which a decoder keeps.
+        let bytes: [UInt8] = [66, 14, 10, 6, 116, 99, 141, 154, 66, 10, 10, 4, 116, 45, 48, 98]
+        #expect(throws: (any Error).self) { try KRPCFrameHeader(serializedBytes: bytes) }
+        var buffer = ByteBuffer(bytes: bytes)
+        let error = #expect(throws: FrameDecodingError.self) { try FrameHeader.decode(from: &buffer) }
+        #expect("\(String(describing: error))".contains("not UTF-8"))
+    }
+
     @Test("a header without metadata decodes with empty metadata, and encodes no field 8")
     func withoutMetadata() throws {
         let header = FrameHeader.request(id: 1, service: "Echo", method: "Echo", deadlineMilliseconds: 5000)
