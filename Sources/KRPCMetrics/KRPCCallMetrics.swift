@@ -80,6 +80,35 @@ public final class KRPCCallMetrics: Sendable {
             }
         }
 
+        /// Runs `call` as one call: in flight while it runs, then its duration and its code (0, or the code of the
+        /// error it throws, thrown on).
+        func measure<Response>(_ call: () throws(KRPCError) -> Response) throws(KRPCError) -> Response {
+            self.callStarted()
+            let start = ContinuousClock.now
+            do {
+                let response = try call()
+                self.callEnded(code: 0, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
+                return response
+            } catch {
+                self.callEnded(code: error.code.rawValue, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
+                throw error
+            }
+        }
+
+        /// As ``measure(_:)``, for a call that suspends.
+        func measure<Response>(_ call: () async throws(KRPCError) -> Response) async throws(KRPCError) -> Response {
+            self.callStarted()
+            let start = ContinuousClock.now
+            do {
+                let response = try await call()
+                self.callEnded(code: 0, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
+                return response
+            } catch {
+                self.callEnded(code: error.code.rawValue, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
+                throw error
+            }
+        }
+
         private func failureCounter(_ code: Int32) -> CoreMetrics.Counter {
             self.failures.withLock { counters in
                 if let counter = counters[code] { return counter }

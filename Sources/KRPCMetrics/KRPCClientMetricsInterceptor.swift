@@ -27,16 +27,8 @@ public struct KRPCClientMetricsInterceptor: KRPCClientInterceptor {
         context: KRPCClientContext,
         next: @Sendable (KRPCClientRequest, KRPCClientContext) async throws(KRPCError) -> KRPCClientResponse
     ) async throws(KRPCError) -> KRPCClientResponse {
-        let method = self.metrics.method(context.descriptor)
-        method.callStarted()
-        let start = ContinuousClock.now
-        do {
-            let response = try await next(request, context)
-            method.callEnded(code: 0, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
-            return response
-        } catch {
-            method.callEnded(code: error.code.rawValue, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
-            throw error
+        try await self.metrics.method(context.descriptor).measure {
+            () async throws(KRPCError) in try await next(request, context)
         }
     }
 }

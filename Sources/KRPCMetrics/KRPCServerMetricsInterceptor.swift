@@ -28,16 +28,8 @@ public struct KRPCServerMetricsInterceptor: KRPCNonSuspendingServerInterceptor {
         context: KRPCServerContext,
         next: @Sendable (KRPCServerRequest, KRPCServerContext) async throws(KRPCError) -> KRPCServerResponse
     ) async throws(KRPCError) -> KRPCServerResponse {
-        let method = self.metrics.method(service: context.service, method: context.method)
-        method.callStarted()
-        let start = ContinuousClock.now
-        do {
-            let response = try await next(request, context)
-            method.callEnded(code: 0, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
-            return response
-        } catch {
-            method.callEnded(code: error.code.rawValue, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
-            throw error
+        try await self.metrics.method(service: context.service, method: context.method).measure {
+            () async throws(KRPCError) in try await next(request, context)
         }
     }
 
@@ -47,16 +39,8 @@ public struct KRPCServerMetricsInterceptor: KRPCNonSuspendingServerInterceptor {
         context: KRPCServerContext,
         next: (KRPCServerRequest, KRPCServerContext) throws(KRPCError) -> KRPCServerResponse
     ) throws(KRPCError) -> KRPCServerResponse {
-        let method = self.metrics.method(service: context.service, method: context.method)
-        method.callStarted()
-        let start = ContinuousClock.now
-        do {
-            let response = try next(request, context)
-            method.callEnded(code: 0, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
-            return response
-        } catch {
-            method.callEnded(code: error.code.rawValue, nanoseconds: (ContinuousClock.now - start).wholeNanoseconds)
-            throw error
+        try self.metrics.method(service: context.service, method: context.method).measure {
+            () throws(KRPCError) in try next(request, context)
         }
     }
 }
