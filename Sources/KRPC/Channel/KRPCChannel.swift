@@ -297,16 +297,14 @@ public final class KRPCChannel: KRPCCaller, Sendable {
                 deadline: deadline, hashKey: hashKey
             )
         }
-        let context = KRPCClientContext(descriptor: ServiceKey(service: service, method: method), deadline: deadline)
-        let response = try await interceptors.run(KRPCClientRequest(payload: payload, metadata: metadata), context) {
-            (request, context) async throws(KRPCError) -> KRPCClientResponse in
-            let payload = try await self.call(
-                service: context.descriptor.service, method: context.descriptor.method, payload: request.payload,
-                metadata: request.metadata, start: start, deadline: context.deadline, hashKey: hashKey
+        return try await interceptors.run(
+            ServiceKey(service: service, method: method), payload: payload, metadata: metadata, deadline: deadline
+        ) { (key, payload, metadata, deadline) async throws(KRPCError) -> ByteBuffer in
+            try await self.call(
+                service: key.service, method: key.method, payload: payload, metadata: metadata, start: start,
+                deadline: deadline, hashKey: hashKey
             )
-            return KRPCClientResponse(payload: payload)
         }
-        return response.payload
     }
 
     /// A call past the interceptors: attempts, failover, hedging.

@@ -153,21 +153,15 @@ public final class NodeConnection: KRPCCaller, Sendable {
                 service: service, method: method, payload: payload, metadata: metadata, timeout: timeout
             )
         }
-        let context = KRPCClientContext(
-            descriptor: ServiceKey(service: service, method: method), deadline: .now + timeout
-        )
-        let response = try await interceptors.run(KRPCClientRequest(payload: payload, metadata: metadata), context) {
-            (request, context) async throws(KRPCError) -> KRPCClientResponse in
-            let payload = try await self.send(
-                service: context.descriptor.service,
-                method: context.descriptor.method,
-                payload: request.payload,
-                metadata: request.metadata,
-                timeout: context.deadline - .now
+        return try await interceptors.run(
+            ServiceKey(service: service, method: method), payload: payload, metadata: metadata,
+            deadline: .now + timeout
+        ) { (key, payload, metadata, deadline) async throws(KRPCError) -> ByteBuffer in
+            try await self.send(
+                service: key.service, method: key.method, payload: payload, metadata: metadata,
+                timeout: deadline - .now
             )
-            return KRPCClientResponse(payload: payload)
         }
-        return response.payload
     }
 
     /// Sends one request and waits for its response: a call past the interceptors.

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Runs a client's interceptors around a call, first one outermost.
 ///
 /// No closure is built per interceptor ahead of time: each `next` is a non-escaping closure that runs
@@ -25,5 +27,26 @@ struct ClientInterceptorChain: Sendable {
             (request, context) async throws(KRPCError) -> KRPCClientResponse in
             try await self.run(request, context, from: index + 1, transport: transport)
         }
+    }
+
+    /// Runs the chain around a call given as its parts (what ``NodeConnection`` and ``KRPCChannel`` have): the
+    /// request and context are made here, `transport` gets the parts the innermost interceptor passed on, and its
+    /// answer goes back out through the chain.
+    func run(
+        _ key: ServiceKey,
+        payload: [UInt8],
+        metadata: KRPCMetadata,
+        deadline: ContinuousClock.Instant,
+        transport: @Sendable (
+            _ key: ServiceKey, _ payload: [UInt8], _ metadata: KRPCMetadata, _ deadline: ContinuousClock.Instant
+        ) async throws(KRPCError) -> ByteBuffer
+    ) async throws(KRPCError) -> ByteBuffer {
+        let context = KRPCClientContext(descriptor: key, deadline: deadline)
+        let response = try await self.run(KRPCClientRequest(payload: payload, metadata: metadata), context) {
+            (request, context) async throws(KRPCError) -> KRPCClientResponse in
+            KRPCClientResponse(
+                payload: try await transport(context.descriptor, request.payload, request.metadata, context.deadline))
+        }
+        return response.payload
     }
 }
