@@ -88,34 +88,40 @@ public final class KRPCChannel: KRPCCaller, Sendable {
     /// Everything the channel starts in the background (health probes, the delayed close of a node that left)
     /// runs as a child task of this method, on the channel's home loop, and ends with it.
     public func run() async {
-        await withDiscardingTaskGroup { group in
-            group.addTask {
-                for await members in self.registry.discover(self.key) {
-                    await self.apply(members: members)
+        // All of it on the home loop: a call on that loop submits its attempts to the job loop below without waking
+        // another thread, and the breakers' tick is the loop's own timer (`Task.sleep` wakes the runtime's timer
+        // thread and a pool thread, then hops back: with a 50 ms tick, most of an idle client's wake-ups).
+        await withTaskExecutorPreference(self.homeExecutor) {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    for await members in self.registry.discover(self.key) {
+                        await self.apply(members: members)
+                    }
+                    self.jobs.close()  // the registry is gone: so is the channel
                 }
-                self.jobs.close()  // the registry is gone: so is the channel
-            }
-            group.addTask {
-                for await registryState in self.registry.stateUpdates() {
-                    self.withState { s in
-                        guard s.registryState != registryState else { return }
-                        s.registryState = registryState
-                        s.emit(.registry(registryState), node: nil, now: .now)
+                group.addTask {
+                    for await registryState in self.registry.stateUpdates() {
+                        self.withState { s in
+                            guard s.registryState != registryState else { return }
+                            s.registryState = registryState
+                            s.emit(.registry(registryState), node: nil, now: .now)
+                        }
+                    }
+                    self.jobs.close()
+                }
+                group.addTask {
+                    let loop = self.homeEventLoop
+                    while !Task.isCancelled {
+                        do { try await loop.sleep(until: .now + self.configuration.tickInterval) } catch { break }
+                        self.tick()
                     }
                 }
-                self.jobs.close()
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    do { try await Task.sleep(for: self.configuration.tickInterval) } catch { break }
-                    self.tick()
+                // Ends when cancelled or when the registry ended a stream, after every job accepted before.
+                while let job = await self.jobs.next() {
+                    group.addTask(executorPreference: self.homeExecutor) { await job() }
                 }
+                group.cancelAll()
             }
-            // Ends when cancelled or when the registry ended a stream, after every job accepted before.
-            while let job = await self.jobs.next() {
-                group.addTask(executorPreference: self.homeExecutor) { await job() }
-            }
-            group.cancelAll()
         }
         let (connections, waiters) = self.state.withLock { s in
             s.stopped = true
