@@ -28,22 +28,26 @@ public final class FleetWatcher: Sendable {
     /// Time between the starts of two reads.
     public let interval: Duration
     private let wallClock: @Sendable () -> Double
+    private let sleep: TopSleep
     private let latest = Mutex<Latest?>(nil)
 
     /// Creates a watcher reading through `reader` (krpc-top gives the fleet a Redis client of its own);
-    /// `wallClock` (seconds since 1970, for the age of each view) defaults to the system's.
+    /// `wallClock` (seconds since 1970, for the age of each view) defaults to the system's; `sleep` is how ``run()``
+    /// waits between reads (krpc-top: its collection loop's timer).
     public convenience init(
         reader: FleetViewReader, clientID: FleetClientID, interval: Duration = .seconds(1),
-        wallClock: (@Sendable () -> Double)? = nil
+        wallClock: (@Sendable () -> Double)? = nil, sleep: @escaping TopSleep = TopSleeps.runtimeClock
     ) {
-        self.init(read: { await reader.read() }, clientID: clientID, interval: interval, wallClock: wallClock)
+        self.init(
+            read: { await reader.read() }, clientID: clientID, interval: interval, wallClock: wallClock, sleep: sleep)
     }
 
     /// Creates a watcher over any source of reads (tests: a scripted sequence of reads).
     init(
         read: @escaping @Sendable () async -> FleetSnapshot, clientID: FleetClientID, interval: Duration = .seconds(1),
-        wallClock: (@Sendable () -> Double)? = nil
+        wallClock: (@Sendable () -> Double)? = nil, sleep: @escaping TopSleep = TopSleeps.runtimeClock
     ) {
+        self.sleep = sleep
         self.read = read
         self.clientID = clientID
         self.interval = interval
@@ -59,7 +63,7 @@ public final class FleetWatcher: Sendable {
         while !Task.isCancelled {
             let start = clock.now
             await self.readOnce()
-            do { try await clock.sleep(until: max(start + self.interval, clock.now + .milliseconds(10))) } catch {
+            do { try await self.sleep(max(start + self.interval, clock.now + .milliseconds(10))) } catch {
                 break
             }
         }

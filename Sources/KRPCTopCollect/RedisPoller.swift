@@ -53,6 +53,7 @@ public final class RedisPoller: Sendable {
     public let rateWindow: Duration
     private let nodes: @Sendable () -> [NodeAddress]
     private let wallClock: @Sendable () -> Double
+    private let sleep: TopSleep
     private let state = Mutex(State())
 
     /// Creates a poller.
@@ -63,14 +64,17 @@ public final class RedisPoller: Sendable {
     ///   - nodes: The nodes to read fault keys for (the channel's membership).
     ///   - wallClock: Seconds since 1970, for event times.
     ///   - rateWindow: The span rates are measured over.
+    ///   - sleep: How ``run()`` waits between reads (krpc-top: its collection loop's timer).
     public init(
         key: ServiceKey,
         reader: RedisDashboardReader,
         interval: Duration,
         rateWindow: Duration = .seconds(1),
         nodes: @escaping @Sendable () -> [NodeAddress],
-        wallClock: @escaping @Sendable () -> Double
+        wallClock: @escaping @Sendable () -> Double,
+        sleep: @escaping TopSleep = TopSleeps.runtimeClock
     ) {
+        self.sleep = sleep
         self.key = key
         self.reader = reader
         self.interval = interval
@@ -88,7 +92,7 @@ public final class RedisPoller: Sendable {
         while !Task.isCancelled {
             let start = clock.now
             await self.pollOnce()
-            do { try await clock.sleep(until: max(start + self.interval, clock.now + .milliseconds(10))) } catch {
+            do { try await self.sleep(max(start + self.interval, clock.now + .milliseconds(10))) } catch {
                 break
             }
         }

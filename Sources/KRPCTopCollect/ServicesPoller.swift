@@ -10,7 +10,9 @@ import Synchronization
 /// pipelined `HGETALL` of `krpc:calls:<S>.<M>` and `krpc:errors:<S>.<M>` per method. Rates and error percentages
 /// are the deltas of those counts over about `rateWindow`.
 ///
-/// Runs in its own task, off the render path; the session takes the latest ``Reading``.
+/// Runs in its own task, off the render path; the session takes the latest ``Reading``. While the services view is
+/// not on screen (``setOnScreen(_:)``) the tree is listed only every ``offScreenListingInterval``: the counts are
+/// still read every `interval` (the cluster graphs' rates come from them), the node counts nobody sees are not.
 public final class ServicesPoller: Sendable {
     /// What the last reads said.
     public struct Reading: Sendable {
@@ -34,7 +36,15 @@ public final class ServicesPoller: Sendable {
     private struct State {
         var reading = Reading()
         var samples: [Sample] = []
+        var onScreen = true
+        /// The last listing that succeeded, and when.
+        var listings: [RegistryMethodListing] = []
+        var listedAt: ContinuousClock.Instant?
     }
+
+    /// How often the tree is listed while the services view is not shown (it costs a registry read per service and
+    /// per method: eight ZooKeeper round trips a second for the demo's three methods).
+    public static let offScreenListingInterval: Duration = .seconds(5)
 
     /// Lists the methods and their nodes; throws when the registry cannot be read.
     public typealias Lister = @Sendable () async throws -> [RegistryMethodListing]
@@ -43,6 +53,7 @@ public final class ServicesPoller: Sendable {
     private let redis: RedisClient?
     private let interval: Duration
     private let rateWindow: Duration
+    private let sleep: TopSleep
     private let state = Mutex(State())
 
     /// Creates a poller.
@@ -51,7 +62,12 @@ public final class ServicesPoller: Sendable {
     ///   - redis: Where the counts are; `nil` without Redis.
     ///   - interval: Time between two reads.
     ///   - rateWindow: Rates are over about this long (krpc-top's `--window`).
-    public init(list: @escaping Lister, redis: RedisClient?, interval: Duration, rateWindow: Duration) {
+    ///   - sleep: How ``run()`` waits between reads (krpc-top: its collection loop's timer).
+    public init(
+        list: @escaping Lister, redis: RedisClient?, interval: Duration, rateWindow: Duration,
+        sleep: @escaping TopSleep = TopSleeps.runtimeClock
+    ) {
+        self.sleep = sleep
         self.list = list
         self.redis = redis
         self.interval = interval
@@ -73,24 +89,52 @@ public final class ServicesPoller: Sendable {
     /// The latest reading.
     public var reading: Reading { self.state.withLock { $0.reading } }
 
+    /// Whether the services view is on screen (the default): off screen, the tree is listed only every
+    /// ``offScreenListingInterval``; back on screen, at the next read.
+    public func setOnScreen(_ onScreen: Bool) {
+        self.state.withLock { $0.onScreen = onScreen }
+    }
+
     /// Reads every ``interval`` until cancelled.
     public func run() async {
         let clock = ContinuousClock()
         while !Task.isCancelled {
             let start = clock.now
             await self.pollOnce()
-            do { try await clock.sleep(until: start + self.interval) } catch { break }
+            do { try await self.sleep(start + self.interval) } catch { break }
         }
     }
 
     /// Reads once and folds the result into ``reading``.
     public func pollOnce() async {
+        await self.pollOnce(now: .now)
+    }
+
+    /// ``pollOnce()`` at `now` (which decides whether the tree is listed again).
+    func pollOnce(now: ContinuousClock.Instant) async {
+        let cached = self.state.withLock { s -> [RegistryMethodListing]? in
+            guard !s.onScreen, let listedAt = s.listedAt, now - listedAt < Self.offScreenListingInterval else {
+                return nil
+            }
+            return s.listings
+        }
         let listings: [RegistryMethodListing]
-        do {
-            listings = try await self.list()
-        } catch {
-            self.state.withLock { $0.reading.problem = "registry not read: \(error)" }
-            return
+        if let cached {
+            listings = cached
+        } else {
+            do {
+                listings = try await self.list()
+            } catch {
+                self.state.withLock { s in
+                    s.reading.problem = "registry not read: \(error)"
+                    s.listedAt = nil
+                }
+                return
+            }
+            self.state.withLock { s in
+                s.listings = listings
+                s.listedAt = now
+            }
         }
         let keys = listings.map(\.key)
         var counts: (calls: [ServiceKey: Int], errors: [ServiceKey: Int])?

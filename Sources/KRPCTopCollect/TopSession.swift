@@ -7,6 +7,7 @@ public import KRPCPolicy
 public import KRPCRedis
 public import KRPCTopCore
 public import Logging
+public import NIOPosix
 import Synchronization
 
 /// krpc-top's whole collection side for one run: one registry session shared by everything, the services view's
@@ -58,6 +59,11 @@ public final class TopSession: Sendable {
     public let fleet: FleetWatcher?
     /// The fleet reader's own Redis client.
     private let fleetRedis: RedisClient?
+    /// One thread for the whole collection side: every method's calls, connections and Redis reads (the stacks'
+    /// call loop), the services and fleet reads, and the snapshot delivery, each waiting on this loop's timer. A
+    /// turn of any of them wakes this thread alone (krpc-top's own CPU is mostly wake-ups, README Performance).
+    public let collectionLoopGroup: MultiThreadedEventLoopGroup
+    private let collectionExecutor: EventLoopTaskExecutor
     private let logger: Logger
     private let keys: AsyncStream<ServiceKey>
     private let keysContinuation: AsyncStream<ServiceKey>.Continuation
@@ -68,6 +74,13 @@ public final class TopSession: Sendable {
     public init(settings: TopSettings, initialKey: ServiceKey?, logger: Logger) throws(TopError) {
         self.settings = settings
         self.logger = logger
+        let loopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var made = false
+        defer { if !made { loopGroup.shutdownGracefully { _ in } } }  // init threw: nothing else will stop it
+        self.collectionLoopGroup = loopGroup
+        let loop = loopGroup.next()
+        self.collectionExecutor = EventLoopTaskExecutor(eventLoop: loop)
+        let sleep: TopSleep = { try await loop.sleep(until: $0) }
         if let address = settings.redis {
             do {
                 let client = try RedisClient(
@@ -81,7 +94,7 @@ public final class TopSession: Sendable {
                 self.fleetRedis = fleetClient
                 self.fleet = FleetWatcher(
                     reader: FleetViewReader(client: fleetClient, logger: logger),
-                    clientID: FleetClientID.current(name: "krpc-top", host: settings.clientHost))
+                    clientID: FleetClientID.current(name: "krpc-top", host: settings.clientHost), sleep: sleep)
             } catch {
                 throw TopError("--redis \(address): \(error)")
             }
@@ -96,8 +109,9 @@ public final class TopSession: Sendable {
         var initial: TopStack?
         if let initialKey {
             do {
-                initial = try TopStack(settings: Self.settings(settings, for: initialKey), sharedRegistry: registry,
-                                       sharedFleet: self.fleet, logger: logger)
+                initial = try TopStack(
+                    settings: Self.settings(settings, for: initialKey), sharedRegistry: registry,
+                    sharedFleet: self.fleet, callLoopGroup: loopGroup, logger: logger)
             } catch {
                 Task { await registry.close() }
                 throw error
@@ -105,11 +119,12 @@ public final class TopSession: Sendable {
         }
         self.services = ServicesPoller(
             list: ServicesPoller.lister(for: registry, fixed: settings.registry), redis: self.redis,
-            interval: .seconds(1), rateWindow: settings.window)
+            interval: .seconds(1), rateWindow: settings.window, sleep: sleep)
         self.details = NodeDetailReader(
             registry: registry.registry, redis: self.redis, wallClock: { Date().timeIntervalSince1970 })
         (self.keys, self.keysContinuation) = AsyncStream.makeStream(of: ServiceKey.self)
         self.state = Mutex(State(initial: initial))
+        made = true
     }
 
     /// The stack of the method being called, if any.
@@ -247,9 +262,10 @@ public final class TopSession: Sendable {
         let services = self.services
         let registry = self.registry
         let registryTask = Task { await registry.run() }  // keeps the session until close()
-        let servicesTask = Task { await services.run() }
+        let loop = self.collectionExecutor
+        let servicesTask = Task(executorPreference: loop) { await services.run() }
         let fleet = self.fleet
-        let fleetTask = Task { await fleet?.run() }
+        let fleetTask = Task(executorPreference: loop) { await fleet?.run() }
         if let initial = self.state.withLock({ s in defer { s.initial = nil }; return s.initial }) {
             self.start(initial)
         }
@@ -259,7 +275,7 @@ public final class TopSession: Sendable {
             }
         }
         let interval = self.settings.refreshInterval
-        let deliverTask = Task {
+        let deliverTask = Task(executorPreference: loop) {
             guard let deliver else { return }
             let clock = ContinuousClock()
             var next = clock.now
@@ -267,7 +283,7 @@ public final class TopSession: Sendable {
                 deliver(self.makeSnapshot())
                 next += interval
                 if next < clock.now { next = clock.now + interval }
-                do { try await clock.sleep(until: next) } catch { break }
+                do { try await loop.eventLoop.sleep(until: next) } catch { break }
             }
         }
         let result = await body()
@@ -286,6 +302,7 @@ public final class TopSession: Sendable {
         await self.fleetRedis?.shutdown()
         await self.registry.close()  // ends registry.run()
         await registryTask.value
+        try? await self.collectionLoopGroup.shutdownGracefully()
         return result
     }
 
@@ -304,7 +321,8 @@ public final class TopSession: Sendable {
         await self.stopCurrent()
         do {
             let stack = try TopStack(
-                settings: settings, sharedRegistry: self.registry, sharedFleet: self.fleet, logger: self.logger)
+                settings: settings, sharedRegistry: self.registry, sharedFleet: self.fleet,
+                callLoopGroup: self.collectionLoopGroup, logger: self.logger)
             if paused { stack.load.setPaused(true) }
             self.start(stack)
             self.logger.info("calling another method", metadata: ["top.key": "\(key)"])

@@ -36,8 +36,11 @@ public struct TopStack: Sendable {
     public let refreshInterval: Duration
     public let logger: Logger
     /// One thread for the whole call path: the load generator's tasks, the channel's attempts and
-    /// timers, and every node connection. A call then wakes no other thread.
+    /// timers, and every node connection, and the stack's periodic reads (Redis, the fleet). A call then wakes no
+    /// other thread. krpc-top's session passes its collection loop; a stack alone makes its own.
     public let callLoopGroup: MultiThreadedEventLoopGroup
+    /// Whether ``run(deliver:_:)`` shuts ``callLoopGroup`` down when it ends (it made it).
+    public let ownsCallLoop: Bool
     /// Whether ``run(deliver:_:)`` closes the registry when it ends (it made it).
     public let ownsRegistry: Bool
 
@@ -52,9 +55,11 @@ public struct TopStack: Sendable {
     /// - Throws: ``TopError`` for a bad configuration (an address, a balancer, the registry).
     ///
     /// With `sharedFleet` (krpc-top's session reads the fleet once for every view) the stack reads no fleet of its
-    /// own: its collector asks `sharedFleet`, which its owner runs.
+    /// own: its collector asks `sharedFleet`, which its owner runs. With `callLoopGroup` (a one-thread group) the
+    /// stack's calls and reads run there and ``run(deliver:_:)`` leaves it running; without, the stack makes one.
     public init(
-        settings: TopSettings, sharedRegistry: RegistryHandle?, sharedFleet: FleetWatcher? = nil, logger: Logger
+        settings: TopSettings, sharedRegistry: RegistryHandle?, sharedFleet: FleetWatcher? = nil,
+        callLoopGroup sharedCallLoopGroup: MultiThreadedEventLoopGroup? = nil, logger: Logger
     ) throws(TopError) {
         self.ownsRegistry = sharedRegistry == nil
         let key = ServiceKey(service: settings.service, method: settings.method)
@@ -127,8 +132,9 @@ public struct TopStack: Sendable {
         }
 
         // Created once nothing below can throw: a thrown error would leave its thread running.
-        let callLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let callLoopGroup = sharedCallLoopGroup ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.callLoopGroup = callLoopGroup
+        self.ownsCallLoop = sharedCallLoopGroup == nil
         let channel = KRPCChannel(
             key: key, registry: self.registry.registry, configuration: configuration, eventLoopGroup: callLoopGroup
         )
@@ -138,8 +144,11 @@ public struct TopStack: Sendable {
             settings.publishesFleetView
                 ? FleetViewPublisher(client: client, clientID: clientID, channels: [channel], logger: logger) : nil
         }
+        let callLoop = channel.homeEventLoop
         let fleet = sharedFleet ?? self.fleetRedis.map { client in
-            FleetWatcher(reader: FleetViewReader(client: client, logger: logger), clientID: clientID)
+            FleetWatcher(
+                reader: FleetViewReader(client: client, logger: logger), clientID: clientID,
+                sleep: { try await callLoop.sleep(until: $0) })
         }
         self.fleet = fleet
         self.ownsFleet = sharedFleet == nil
@@ -171,7 +180,6 @@ public struct TopStack: Sendable {
                 }
             }
         }
-        let callLoop = channel.homeEventLoop
         self.load = LoadGenerator(
             rate: settings.rate, wakeInterval: settings.batchInterval, sleep: { try await callLoop.sleep(until: $0) },
             call: call)
@@ -181,7 +189,8 @@ public struct TopStack: Sendable {
         let poller = self.redis.map { client in
             RedisPoller(
                 key: key, reader: RedisDashboardReader(client: client), interval: settings.refreshInterval,
-                rateWindow: settings.window, nodes: { nodes.nodes }, wallClock: { Date().timeIntervalSince1970 })
+                rateWindow: settings.window, nodes: { nodes.nodes }, wallClock: { Date().timeIntervalSince1970 },
+                sleep: { try await callLoop.sleep(until: $0) })
         }
         self.poller = poller
         let registry = self.registry
@@ -218,13 +227,15 @@ public struct TopStack: Sendable {
         // Pinned to the call loop: the generator's ticks and its call tasks (children, which inherit the
         // preference) run on the thread of the connections.
         let loadTask = Task(executorPreference: channel.executor) { await load.run() }
-        let pollerTask = Task { await poller?.run() }
+        // The periodic reads too: their turns and their replies wake the call loop's thread, not the pool's.
+        let loop = channel.executor
+        let pollerTask = Task(executorPreference: loop) { await poller?.run() }
         let publisher = self.publisher
         let fleet = self.ownsFleet ? self.fleet : nil
-        let publisherTask = Task { await publisher?.run() }
-        let fleetTask = Task { await fleet?.run() }
+        let publisherTask = Task(executorPreference: loop) { await publisher?.run() }
+        let fleetTask = Task(executorPreference: loop) { await fleet?.run() }
         let metrics = self.metrics
-        let metricsTask = Task { await metrics?.run(channel: channel) }
+        let metricsTask = Task(executorPreference: loop) { await metrics?.run(channel: channel) }
         // Without `deliver` the caller builds snapshots itself (``SnapshotCollector/makeSnapshot()``).
         let collectorTask = Task {
             guard let deliver else { return }
@@ -253,7 +264,7 @@ public struct TopStack: Sendable {
             await self.registry.close()  // ends registry.run()
         }
         await registryTask?.value
-        try? await self.callLoopGroup.shutdownGracefully()
+        if self.ownsCallLoop { try? await self.callLoopGroup.shutdownGracefully() }
         self.logger.info("stopped")
         return result
     }

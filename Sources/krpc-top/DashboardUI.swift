@@ -79,6 +79,7 @@ struct DashboardUI: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         var dirty = true
+        var servicesOnScreen: Bool?
 
         while true {
             if !dirty { self.waitForInput(terminal: 0, timeoutMilliseconds: Self.idleWakeMilliseconds) }
@@ -131,6 +132,11 @@ struct DashboardUI: Sendable {
                 default:
                     self.execute(effect)
                 }
+            }
+            // The registry's tree is listed every second only while someone looks at it.
+            if servicesOnScreen != (view.screen == .services) {
+                servicesOnScreen = view.screen == .services
+                self.session.services.setOnScreen(view.screen == .services)
             }
             if dirty {
                 let buffer = Renderer.render(view, options: options)

@@ -4,6 +4,7 @@ import KRPCPolicy
 import KRPCTopCore
 import KRPCRedis
 import KRPCZooKeeper
+import Synchronization
 import Testing
 
 @Suite("services poller")
@@ -80,6 +81,46 @@ struct ServicesPollerTests {
         await listed.pollOnce()
         #expect(listed.reading.services.map(\.registered) == [1, 2])
         #expect(listed.reading.services.allSatisfy { $0.redisCalls == nil })  // without Redis
+    }
+
+    @Test("off screen the tree is listed every 5 s, the last listing standing in between; on screen at every read")
+    func offScreenListing() async {
+        let lists = Mutex(0)
+        let fails = Mutex(false)
+        struct Unreachable: Error {}
+        let poller = ServicesPoller(
+            list: {
+                lists.withLock { $0 += 1 }
+                if fails.withLock({ $0 }) { throw Unreachable() }
+                return Self.listings
+            }, redis: nil, interval: .seconds(1), rateWindow: .seconds(10))
+        let t0 = ContinuousClock.now
+        await poller.pollOnce(now: t0)
+        await poller.pollOnce(now: t0 + .seconds(1))
+        #expect(lists.withLock { $0 } == 2)  // on screen (the default): every read lists
+
+        poller.setOnScreen(false)
+        await poller.pollOnce(now: t0 + .seconds(2))  // listed 1 s ago: the cached listing
+        #expect(lists.withLock { $0 } == 2)
+        await poller.pollOnce(now: t0 + .milliseconds(5999))
+        #expect(lists.withLock { $0 } == 2)
+        #expect(poller.reading.services.map(\.registered) == [1, 2])  // rows from the cached listing
+        await poller.pollOnce(now: t0 + .seconds(6))
+        #expect(lists.withLock { $0 } == 3)
+
+        // A failed listing is not kept: the next read lists again.
+        fails.withLock { $0 = true }
+        await poller.pollOnce(now: t0 + .seconds(11))
+        #expect(lists.withLock { $0 } == 4)
+        #expect(poller.reading.problem?.hasPrefix("registry not read") == true)
+        fails.withLock { $0 = false }
+        await poller.pollOnce(now: t0 + .seconds(12))
+        #expect(lists.withLock { $0 } == 5)
+        #expect(poller.reading.problem == nil)
+
+        poller.setOnScreen(true)  // back on screen: listed at the next read
+        await poller.pollOnce(now: t0 + .seconds(13))
+        #expect(lists.withLock { $0 } == 6)
     }
 
     @Test("hashSum adds an HGETALL reply's counts and skips what is not a count")
