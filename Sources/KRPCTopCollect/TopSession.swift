@@ -59,9 +59,10 @@ public final class TopSession: Sendable {
     public let fleet: FleetWatcher?
     /// The fleet reader's own Redis client.
     private let fleetRedis: RedisClient?
-    /// One thread for the whole collection side: every method's calls, connections and Redis reads (the stacks'
-    /// call loop), the services and fleet reads, and the snapshot delivery, each waiting on this loop's timer. A
-    /// turn of any of them wakes this thread alone (krpc-top's own CPU is mostly wake-ups, README Performance).
+    /// One thread for the collection side: the services and fleet reads, each method's Redis poller and fleet
+    /// publishing, and the snapshot delivery, each waiting on this loop's timer on the refresh grid. A turn of any
+    /// of them wakes this thread alone (krpc-top's own CPU is mostly wake-ups, README Performance). The calls have
+    /// a loop of their own (``TopStack/callLoopGroup``): their latency is not spent waiting behind a snapshot.
     public let collectionLoopGroup: MultiThreadedEventLoopGroup
     private let collectionExecutor: EventLoopTaskExecutor
     private let logger: Logger
@@ -80,7 +81,7 @@ public final class TopSession: Sendable {
         self.collectionLoopGroup = loopGroup
         let loop = loopGroup.next()
         self.collectionExecutor = EventLoopTaskExecutor(eventLoop: loop)
-        let sleep: TopSleep = { try await loop.sleep(until: $0) }
+        let sleep = TopSleeps.collecting(on: loop, refresh: settings.refreshInterval)
         if let address = settings.redis {
             do {
                 let client = try RedisClient(
@@ -111,7 +112,7 @@ public final class TopSession: Sendable {
             do {
                 initial = try TopStack(
                     settings: Self.settings(settings, for: initialKey), sharedRegistry: registry,
-                    sharedFleet: self.fleet, callLoopGroup: loopGroup, logger: logger)
+                    sharedFleet: self.fleet, readLoop: self.collectionExecutor, logger: logger)
             } catch {
                 Task { await registry.close() }
                 throw error
@@ -275,6 +276,7 @@ public final class TopSession: Sendable {
             }
         }
         let interval = self.settings.refreshInterval
+        let sleep = TopSleeps.collecting(on: loop.eventLoop, refresh: interval)
         let deliverTask = Task(executorPreference: loop) {
             guard let deliver else { return }
             let clock = ContinuousClock()
@@ -283,7 +285,8 @@ public final class TopSession: Sendable {
                 deliver(self.makeSnapshot())
                 next += interval
                 if next < clock.now { next = clock.now + interval }
-                do { try await loop.eventLoop.sleep(until: next) } catch { break }
+                do { try await sleep(next) } catch { break }
+                next = clock.now  // where the grid put this turn
             }
         }
         let result = await body()
@@ -322,7 +325,7 @@ public final class TopSession: Sendable {
         do {
             let stack = try TopStack(
                 settings: settings, sharedRegistry: self.registry, sharedFleet: self.fleet,
-                callLoopGroup: self.collectionLoopGroup, logger: self.logger)
+                readLoop: self.collectionExecutor, logger: self.logger)
             if paused { stack.load.setPaused(true) }
             self.start(stack)
             self.logger.info("calling another method", metadata: ["top.key": "\(key)"])

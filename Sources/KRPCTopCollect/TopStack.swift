@@ -36,11 +36,12 @@ public struct TopStack: Sendable {
     public let refreshInterval: Duration
     public let logger: Logger
     /// One thread for the whole call path: the load generator's tasks, the channel's attempts and
-    /// timers, and every node connection, and the stack's periodic reads (Redis, the fleet). A call then wakes no
-    /// other thread. krpc-top's session passes its collection loop; a stack alone makes its own.
+    /// timers, and every node connection. A call then wakes no other thread, and nothing else runs there: the
+    /// latency measured is the calls' own, not time spent waiting behind a snapshot.
     public let callLoopGroup: MultiThreadedEventLoopGroup
-    /// Whether ``run(deliver:_:)`` shuts ``callLoopGroup`` down when it ends (it made it).
-    public let ownsCallLoop: Bool
+    /// Where the stack's periodic reads (Redis, the fleet) run and sleep: krpc-top's collection loop, or the call
+    /// loop for a stack alone.
+    public let readExecutor: EventLoopTaskExecutor
     /// Whether ``run(deliver:_:)`` closes the registry when it ends (it made it).
     public let ownsRegistry: Bool
 
@@ -55,11 +56,11 @@ public struct TopStack: Sendable {
     /// - Throws: ``TopError`` for a bad configuration (an address, a balancer, the registry).
     ///
     /// With `sharedFleet` (krpc-top's session reads the fleet once for every view) the stack reads no fleet of its
-    /// own: its collector asks `sharedFleet`, which its owner runs. With `callLoopGroup` (a one-thread group) the
-    /// stack's calls and reads run there and ``run(deliver:_:)`` leaves it running; without, the stack makes one.
+    /// own: its collector asks `sharedFleet`, which its owner runs. With `readLoop` the stack's periodic reads run
+    /// on that executor's loop (krpc-top's collection loop); without, on the stack's call loop.
     public init(
         settings: TopSettings, sharedRegistry: RegistryHandle?, sharedFleet: FleetWatcher? = nil,
-        callLoopGroup sharedCallLoopGroup: MultiThreadedEventLoopGroup? = nil, logger: Logger
+        readLoop: EventLoopTaskExecutor? = nil, logger: Logger
     ) throws(TopError) {
         self.ownsRegistry = sharedRegistry == nil
         let key = ServiceKey(service: settings.service, method: settings.method)
@@ -132,9 +133,8 @@ public struct TopStack: Sendable {
         }
 
         // Created once nothing below can throw: a thrown error would leave its thread running.
-        let callLoopGroup = sharedCallLoopGroup ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let callLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.callLoopGroup = callLoopGroup
-        self.ownsCallLoop = sharedCallLoopGroup == nil
         let channel = KRPCChannel(
             key: key, registry: self.registry.registry, configuration: configuration, eventLoopGroup: callLoopGroup
         )
@@ -145,10 +145,12 @@ public struct TopStack: Sendable {
                 ? FleetViewPublisher(client: client, clientID: clientID, channels: [channel], logger: logger) : nil
         }
         let callLoop = channel.homeEventLoop
+        let readExecutor = readLoop ?? EventLoopTaskExecutor(eventLoop: callLoop)
+        self.readExecutor = readExecutor
         let fleet = sharedFleet ?? self.fleetRedis.map { client in
             FleetWatcher(
                 reader: FleetViewReader(client: client, logger: logger), clientID: clientID,
-                sleep: { try await callLoop.sleep(until: $0) })
+                sleep: TopSleeps.collecting(on: readExecutor.eventLoop, refresh: settings.refreshInterval))
         }
         self.fleet = fleet
         self.ownsFleet = sharedFleet == nil
@@ -181,7 +183,9 @@ public struct TopStack: Sendable {
             }
         }
         self.load = LoadGenerator(
-            rate: settings.rate, wakeInterval: settings.batchInterval, sleep: { try await callLoop.sleep(until: $0) },
+            rate: settings.rate, wakeInterval: settings.batchInterval,
+            // Batches on their own grid: with the default 100 ms, the refresh's (one wake-up for both).
+            sleep: TopSleeps.onGrid(of: callLoop, step: settings.batchInterval),
             call: call)
 
         // The poller reads the fault keys of the nodes the collector last saw; the collector reads the poller.
@@ -190,7 +194,7 @@ public struct TopStack: Sendable {
             RedisPoller(
                 key: key, reader: RedisDashboardReader(client: client), interval: settings.refreshInterval,
                 rateWindow: settings.window, nodes: { nodes.nodes }, wallClock: { Date().timeIntervalSince1970 },
-                sleep: { try await callLoop.sleep(until: $0) })
+                sleep: TopSleeps.collecting(on: readExecutor.eventLoop, refresh: settings.refreshInterval))
         }
         self.poller = poller
         let registry = self.registry
@@ -227,8 +231,8 @@ public struct TopStack: Sendable {
         // Pinned to the call loop: the generator's ticks and its call tasks (children, which inherit the
         // preference) run on the thread of the connections.
         let loadTask = Task(executorPreference: channel.executor) { await load.run() }
-        // The periodic reads too: their turns and their replies wake the call loop's thread, not the pool's.
-        let loop = channel.executor
+        // The periodic reads on theirs: their turns and their replies wake that loop's thread, not the pool's.
+        let loop = self.readExecutor
         let pollerTask = Task(executorPreference: loop) { await poller?.run() }
         let publisher = self.publisher
         let fleet = self.ownsFleet ? self.fleet : nil
@@ -264,7 +268,7 @@ public struct TopStack: Sendable {
             await self.registry.close()  // ends registry.run()
         }
         await registryTask?.value
-        if self.ownsCallLoop { try? await self.callLoopGroup.shutdownGracefully() }
+        try? await self.callLoopGroup.shutdownGracefully()
         self.logger.info("stopped")
         return result
     }

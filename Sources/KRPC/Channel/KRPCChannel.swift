@@ -111,8 +111,11 @@ public final class KRPCChannel: KRPCCaller, Sendable {
                 }
                 group.addTask {
                     let loop = self.homeEventLoop
+                    let interval = self.configuration.tickInterval
                     while !Task.isCancelled {
-                        do { try await loop.sleep(until: .now + self.configuration.tickInterval) } catch { break }
+                        // On the grid: with other loops on this event loop (krpc-top's), one wake-up for all.
+                        let next = TimerGrid.align(.now + interval, step: interval)
+                        do { try await loop.sleep(until: next) } catch { break }
                         self.tick()
                     }
                 }
