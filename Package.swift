@@ -276,6 +276,7 @@ let package = Package(
             name: "KRPCTests",
             dependencies: [
                 "KRPC", "KRPCPolicy", "KRPCWire", "KRPCTestSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -63,6 +63,7 @@ public final class FleetViewPublisher: Sendable {
     /// Interval, TTL, error window.
     public let configuration: Configuration
     private let snapshots: @Sendable () -> [ChannelSnapshot]
+    private let sleep: @Sendable (ContinuousClock.Instant) async throws -> Void
     private let logger: Logger
     private let state: Mutex<State>
 
@@ -84,14 +85,19 @@ public final class FleetViewPublisher: Sendable {
     }
 
     /// Creates a publisher of the snapshots `snapshots` returns each interval (e.g. of channels that come
-    /// and go); it is called from ``run()``'s task and must not block.
+    /// and go, or snapshots its caller takes anyway); it is called from ``run()``'s task and must not block.
+    /// `sleep` is how ``run()`` waits for the next interval (krpc-top: its collection loop's timer).
     public init(
         client: RedisClient,
         clientID: FleetClientID,
         configuration: Configuration = Configuration(),
         logger: Logger,
+        sleep: @escaping @Sendable (ContinuousClock.Instant) async throws -> Void = {
+            try await Task.sleep(until: $0, clock: .continuous)
+        },
         snapshots: @escaping @Sendable () -> [ChannelSnapshot]
     ) {
+        self.sleep = sleep
         self.client = client
         self.clientID = clientID
         self.configuration = configuration
@@ -117,21 +123,22 @@ public final class FleetViewPublisher: Sendable {
     /// Attempts to publish that failed so far (Redis unreachable or erroring).
     public var failedCount: Int { self.state.withLock { $0.failed } }
 
-    /// CPU time this publisher's own work has cost so far, on the threads it ran on: taking the snapshots,
-    /// building and encoding each view and handing the `SET` over. The `SET` itself runs on the Redis client's
-    /// thread: with a client of its own, add ``RedisClient/workerCPUTime`` for the whole cost.
+    /// CPU time publishing has cost so far, on every thread it ran on: taking the snapshots, building and encoding
+    /// each view and handing the `SET` over, and the `SET` itself on the Redis client's thread (measured per
+    /// command, so the client may be shared).
     public var cpuTime: Duration { self.state.withLock { $0.cpuTime } }
 
     /// Publishes every ``Configuration/interval`` until the task is cancelled. Never throws.
     public func run() async {
         while !Task.isCancelled {
+            let start = ContinuousClock.now
             do throws(RedisError) {
                 try await self.publishOnce()
             } catch {
                 // Counted and logged in publishOnce().
             }
             do {
-                try await Task.sleep(for: self.configuration.interval)
+                try await self.sleep(start + self.configuration.interval)
             } catch {
                 return
             }
@@ -154,7 +161,8 @@ public final class FleetViewPublisher: Sendable {
         let cost = ThreadCPUTime.now() - start
         self.state.withLock { $0.cpuTime += cost }
         do {
-            _ = try await self.client.send(command)
+            let (_, workerCost) = try await self.client.sendMeasuringWorkerTime(command)
+            self.state.withLock { $0.cpuTime += workerCost }
         } catch {
             let first = self.state.withLock { state in
                 state.failed += 1

@@ -84,6 +84,23 @@ public final class RedisClient: Sendable {
         return reply
     }
 
+    /// ``send(_:)``, also returning the CPU time the command took on the client's thread (what a caller sharing
+    /// the client with others can account as its own: the fleet view's publisher).
+    func sendMeasuringWorkerTime(
+        _ command: RedisCommand
+    ) async throws(RedisError) -> (reply: RedisValue, workerCPUTime: Duration) {
+        let (reply, cost) = try await self.onWorker { worker -> Result<(RedisValue, Duration), RedisError> in
+            let start = ThreadCPUTime.now()
+            let result = worker.withConnection { connection throws(RedisError) in try connection.send(command) }
+            let cost = ThreadCPUTime.now() - start
+            return result.map { ($0, cost) }
+        }
+        if let message = reply.errorMessage {
+            throw RedisError(code: .serverError, message: "\(command.name): \(message)")
+        }
+        return (reply, cost)
+    }
+
     /// Sends one command given as text: `try await client.send("HGETALL", key)`.
     public func send(_ name: String, _ arguments: String...) async throws(RedisError) -> RedisValue {
         try await self.send(RedisCommand(arguments: [name] + arguments))

@@ -60,6 +60,8 @@ public final class SnapshotCollector: Sendable {
         var channelEventCount = -1
         var channelLastEvent: ContinuousClock.Instant?
         var pollerEventVersion = -1
+        /// The channel snapshot the last ``makeSnapshot()`` was built from.
+        var channel: ChannelSnapshot?
     }
 
     /// The achieved rate is measured over about this long.
@@ -77,6 +79,14 @@ public final class SnapshotCollector: Sendable {
 
     /// The channel's nodes at the last snapshot (the Redis poller reads their fault keys).
     public var nodes: [NodeAddress] { self.state.withLock { $0.nodes } }
+
+    /// The channel snapshot the last ``makeSnapshot()`` took, if it is at most `maxAge` old: the fleet view's
+    /// publisher reuses it rather than taking one of its own.
+    public func recentChannelSnapshot(maxAge: Duration) -> ChannelSnapshot? {
+        let snapshot = self.state.withLock { $0.channel }
+        guard let snapshot, ContinuousClock.now - snapshot.takenAt <= maxAge else { return nil }
+        return snapshot
+    }
 
     /// Delivers a snapshot every `interval` until cancelled.
     public func run(interval: Duration, deliver: @Sendable (DashboardSnapshot) -> Void) async {
@@ -103,6 +113,7 @@ public final class SnapshotCollector: Sendable {
             s.samples.append(Sample(time: now, started: counters.started))
             while s.samples.count > 2 && now - s.samples[1].time >= Self.rateWindow { s.samples.removeFirst() }
             s.nodes = channel.nodes.map(\.address)
+            s.channel = channel
             let latest = s.samples[s.samples.count - 1]
             // Achieved rate: against the newest sample at least a rate window old (or the oldest one).
             let rateBase = s.samples.last { now - $0.time >= Self.rateWindow } ?? s.samples[0]

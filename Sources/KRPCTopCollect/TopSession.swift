@@ -232,11 +232,11 @@ public final class TopSession: Sendable {
         return snapshot
     }
 
-    /// The current stack's publisher's CPU time plus its Redis client's thread (the stack's fleet client is the
-    /// publisher's alone: the session reads the fleet on a client of its own), next to the process's CPU time;
+    /// The current stack's publisher's CPU time (its own work and its SETs' on the Redis client's thread), next to
+    /// the process's CPU time;
     /// `nil` when nothing publishes.
     public func fleetPublishCost() -> FleetPublishCost? {
-        guard let stack = self.current, let publisher = stack.publisher, let client = stack.fleetRedis else {
+        guard let stack = self.current, let publisher = stack.publisher else {
             return nil
         }
         func ms(_ d: Duration) -> Double {
@@ -251,7 +251,7 @@ public final class TopSession: Sendable {
             process = 0
         }
         return FleetPublishCost(
-            cpuMilliseconds: ms(publisher.cpuTime + client.workerCPUTime), processCPUMilliseconds: process,
+            cpuMilliseconds: ms(publisher.cpuTime), processCPUMilliseconds: process,
             publishes: publisher.publishedCount)
     }
 

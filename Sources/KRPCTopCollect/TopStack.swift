@@ -19,8 +19,8 @@ public struct TopStack: Sendable {
     public let redis: RedisClient?
     public let poller: RedisPoller?
     public let injector: FaultInjector?
-    /// The fleet view's own Redis client, never the one the poller and faults use: the publisher's (and the
-    /// reader's when the stack runs its own ``fleet``), so its work is the publishing cost.
+    /// The fleet reader's own Redis client when the stack runs its own ``fleet`` (its SCAN/MGET never queue behind
+    /// the poller's reads); `nil` with a shared reader.
     public let fleetRedis: RedisClient?
     /// Publishes this client's view of the nodes (`krpc:view:*`); `nil` without Redis or with `--no-fleet-view`.
     public let publisher: FleetViewPublisher?
@@ -107,9 +107,10 @@ public struct TopStack: Sendable {
             }
             self.redis = client
             self.injector = FaultInjector(client: client)
-            // A client of its own: the fleet's SCAN/MGET and SET never queue behind the poller's reads. None when
-            // there is nothing for it to do (a shared reader, and no publishing).
-            if sharedFleet == nil || settings.publishesFleetView {
+            // A client of its own for the fleet's SCAN/MGET, when the stack reads the fleet itself. The publisher's
+            // one SET a second shares the poller's client: its thread is awake ten times a second anyway (a thread
+            // of its own woke once a second, from cold, for most of the publishing cost).
+            if sharedFleet == nil {
                 do {
                     self.fleetRedis = try RedisClient(
                         configuration: redisConfiguration, logger: Logger(label: "krpc.redis.fleet"))
@@ -140,10 +141,6 @@ public struct TopStack: Sendable {
         )
         self.channel = channel
         let clientID = FleetClientID.current(name: "krpc-top", host: settings.clientHost)
-        self.publisher = self.fleetRedis.flatMap { client in
-            settings.publishesFleetView
-                ? FleetViewPublisher(client: client, clientID: clientID, channels: [channel], logger: logger) : nil
-        }
         let callLoop = channel.homeEventLoop
         let readExecutor = readLoop ?? EventLoopTaskExecutor(eventLoop: callLoop)
         self.readExecutor = readExecutor
@@ -209,6 +206,17 @@ public struct TopStack: Sendable {
             ))
         nodes.source = collector
         self.collector = collector
+        // On the collection grid, from the channel snapshot the dashboard took at most a refresh ago (taken afresh
+        // when none is that recent: `--once`, a paused screen).
+        let snapshotAge = settings.refreshInterval * 3 / 2
+        self.publisher = self.redis.flatMap { client in
+            settings.publishesFleetView
+                ? FleetViewPublisher(
+                    client: client, clientID: clientID, logger: logger,
+                    sleep: TopSleeps.collecting(on: readExecutor.eventLoop, refresh: settings.refreshInterval),
+                    snapshots: { [collector.recentChannelSnapshot(maxAge: snapshotAge) ?? channel.snapshot()] })
+                : nil
+        }
     }
 
     /// Runs the stack's tasks while `body` runs, then stops them and closes the connections.
