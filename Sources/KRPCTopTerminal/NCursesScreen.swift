@@ -79,6 +79,9 @@ public final class NCursesScreen {
         curs_set(0)
         // ESC must not wait a second for a possible escape sequence.
         set_escdelay(25)
+        // No peeking at the keyboard during each refresh (a poll() per changed stretch of the screen): the loop reads
+        // every key right before drawing, and a frame is small enough to finish.
+        typeahead(-1)
         mousemask(cnc_button1_click_mask(), nil)
 
         if colors && has_colors() {
