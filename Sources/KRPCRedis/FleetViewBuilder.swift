@@ -39,13 +39,18 @@ public struct FleetViewBuilder: Sendable {
     /// - Parameter wallTime: now, seconds since the Unix epoch (``FleetView/publishedAt``).
     public mutating func view(of snapshots: [ChannelSnapshot], wallTime: Double) -> FleetView {
         var nodes: [FleetNodeView] = []
-        var seen: Set<NodeKey> = []
-        for snapshot in snapshots {
-            for node in snapshot.nodes {
-                let nodeKey = NodeKey(key: snapshot.key, node: node.address)
-                seen.insert(nodeKey)
+        nodes.reserveCapacity(snapshots.reduce(0) { $0 + $1.nodes.count })
+        // Sorted by method, then node: a channel's snapshot lists its nodes sorted by address, so sorting the
+        // snapshots by their method's name is enough (a full sort only when two snapshots share a method, or one
+        // made by hand is not in order).
+        let names = snapshots.map(\.key.description)
+        let order = names.indices.sorted { (names[$0], $0) < (names[$1], $1) }
+        for index in order {
+            let snapshot = snapshots[index]
+            let inOrder = zip(snapshot.nodes, snapshot.nodes.dropFirst()).allSatisfy { $0.address < $1.address }
+            for node in inOrder ? snapshot.nodes : snapshot.nodes.sorted(by: { $0.address < $1.address }) {
                 let errorPercent = self.record(
-                    nodeKey,
+                    NodeKey(key: snapshot.key, node: node.address),
                     Sample(time: snapshot.takenAt, successes: node.successes, failures: node.failures)
                 )
                 nodes.append(
@@ -61,9 +66,15 @@ public struct FleetViewBuilder: Sendable {
                 )
             }
         }
-        // Nodes that left stop costing memory.
-        self.samples = self.samples.filter { seen.contains($0.key) }
-        nodes.sort { ($0.key.description, $0.node) < ($1.key.description, $1.node) }
+        let sharedMethod = Set(names).count < names.count
+        // Nodes that left stop costing memory (every node seen now has a sample: more samples, someone left).
+        if self.samples.count > nodes.count || sharedMethod {
+            let seen = Set(nodes.map { NodeKey(key: $0.key, node: $0.node) })
+            self.samples = self.samples.filter { seen.contains($0.key) }
+        }
+        if sharedMethod {
+            nodes.sort { ($0.key.description, $0.node) < ($1.key.description, $1.node) }
+        }
         return FleetView(client: self.client, publishedAt: wallTime, interval: self.interval, nodes: nodes)
     }
 
