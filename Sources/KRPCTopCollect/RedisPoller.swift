@@ -105,7 +105,7 @@ public final class RedisPoller: Sendable {
         self.absorb(snapshot, at: .now, wallTime: self.wallClock())
     }
 
-    private func absorb(_ snapshot: RedisDashboardSnapshot, at now: ContinuousClock.Instant, wallTime: Double) {
+    func absorb(_ snapshot: RedisDashboardSnapshot, at now: ContinuousClock.Instant, wallTime: Double) {
         self.state.withLock { s in
             var events: [DashboardEvent] = []
             let link: LinkState
@@ -168,7 +168,9 @@ public final class RedisPoller: Sendable {
                         s.reading.clusterQPS = Double(max(0, totals.calls - base.total)) / seconds
                         var rates: [NodeAddress: Double] = [:]
                         for (node, count) in calls {
-                            rates[node] = Double(max(0, count - (base.byNode[node] ?? count))) / seconds
+                            // The base holds every field of the hash then: a node missing from it had no count
+                            // yet (a method's first calls), so it counts from zero.
+                            rates[node] = Double(max(0, count - (base.byNode[node] ?? 0))) / seconds
                         }
                         s.reading.callRates = rates
                     }
