@@ -75,13 +75,7 @@ public final class RedisClient: Sendable {
     /// - Throws: ``RedisError``: ``RedisError/Code/serverError`` with the server's text for an error reply;
     ///   connection-level codes when the command could not be sent or its reply not read.
     public func send(_ command: RedisCommand) async throws(RedisError) -> RedisValue {
-        let reply = try await self.onWorker { worker in
-            worker.withConnection { connection throws(RedisError) in try connection.send(command) }
-        }
-        if let message = reply.errorMessage {
-            throw RedisError(code: .serverError, message: "\(command.name): \(message)")
-        }
-        return reply
+        try await self.sendMeasuringWorkerTime(command).reply
     }
 
     /// ``send(_:)``, also returning the CPU time the command took on the client's thread (what a caller sharing
@@ -89,11 +83,8 @@ public final class RedisClient: Sendable {
     func sendMeasuringWorkerTime(
         _ command: RedisCommand
     ) async throws(RedisError) -> (reply: RedisValue, workerCPUTime: Duration) {
-        let (reply, cost) = try await self.onWorker { worker -> Result<(RedisValue, Duration), RedisError> in
-            let start = ThreadCPUTime.now()
-            let result = worker.withConnection { connection throws(RedisError) in try connection.send(command) }
-            let cost = ThreadCPUTime.now() - start
-            return result.map { ($0, cost) }
+        let (reply, cost) = try await self.measuredOnWorker { worker in
+            worker.withConnection { connection throws(RedisError) in try connection.send(command) }
         }
         if let message = reply.errorMessage {
             throw RedisError(code: .serverError, message: "\(command.name): \(message)")
@@ -143,22 +134,30 @@ public final class RedisClient: Sendable {
         honoringCancellation: Bool = true,
         _ body: @escaping @Sendable (Worker) -> Result<T, RedisError>
     ) async throws(RedisError) -> T {
+        try await self.measuredOnWorker(honoringCancellation: honoringCancellation, body).value
+    }
+
+    /// ``onWorker(honoringCancellation:_:)``, also returning the CPU time `body` took on the connection thread.
+    private func measuredOnWorker<T: Sendable>(
+        honoringCancellation: Bool = true,
+        _ body: @escaping @Sendable (Worker) -> Result<T, RedisError>
+    ) async throws(RedisError) -> (value: T, cpuTime: Duration) {
         if self.status.state == .shutDown {
             throw RedisError(code: .shutDown, message: "the redis client has been shut down")
         }
         let worker = self.worker
         // Every command's CPU time on the worker thread, summed (two clock reads per item: ~100 ns).
-        let body: @Sendable (Worker) -> Result<T, RedisError> = { [self] worker in
+        let body: @Sendable (Worker) -> Result<(T, Duration), RedisError> = { [self] worker in
             let start = ThreadCPUTime.now()
-            defer {
-                let cost = ThreadCPUTime.now() - start
-                self.workerNanoseconds.add(cost.components.seconds * 1_000_000_000 + cost.components.attoseconds / 1_000_000_000,
-                          ordering: .relaxed)
-            }
-            return body(worker)
+            let result = body(worker)
+            let cost = ThreadCPUTime.now() - start
+            self.workerNanoseconds.add(
+                cost.components.seconds * 1_000_000_000 + cost.components.attoseconds / 1_000_000_000,
+                ordering: .relaxed)
+            return result.map { ($0, cost) }
         }
         if !honoringCancellation {
-            let result: Result<T, RedisError> = await withCheckedContinuation { continuation in
+            let result: Result<(T, Duration), RedisError> = await withCheckedContinuation { continuation in
                 self.pool.submit { state in
                     switch state {
                     case .active:
@@ -171,7 +170,7 @@ public final class RedisClient: Sendable {
             }
             return try result.get()
         }
-        let result: Result<T, RedisError>
+        let result: Result<(T, Duration), RedisError>
         do {
             result = try await self.pool.runIfActive { body(worker) }
         } catch is CancellationError {
