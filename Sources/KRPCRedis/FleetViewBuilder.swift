@@ -38,23 +38,20 @@ public struct FleetViewBuilder: Sendable {
     /// The view of every node in `snapshots`, each taken at its ``ChannelSnapshot/takenAt``.
     /// - Parameter wallTime: now, seconds since the Unix epoch (``FleetView/publishedAt``).
     public mutating func view(of snapshots: [ChannelSnapshot], wallTime: Double) -> FleetView {
-        var nodes: [FleetNodeView] = []
-        nodes.reserveCapacity(snapshots.reduce(0) { $0 + $1.nodes.count })
-        // Sorted by method, then node: a channel's snapshot lists its nodes sorted by address, so sorting the
-        // snapshots by their method's name is enough (a full sort only when two snapshots share a method, or one
-        // made by hand is not in order).
-        let names = snapshots.map(\.key.description)
-        let order = names.indices.sorted { (names[$0], $0) < (names[$1], $1) }
-        for index in order {
-            let snapshot = snapshots[index]
-            let inOrder = zip(snapshot.nodes, snapshot.nodes.dropFirst()).allSatisfy { $0.address < $1.address }
-            for node in inOrder ? snapshot.nodes : snapshot.nodes.sorted(by: { $0.address < $1.address }) {
+        // Each node with its method's name, made once per snapshot rather than at every comparison of the sort.
+        var nodes: [(method: String, view: FleetNodeView)] = []
+        var seen: Set<NodeKey> = []
+        for snapshot in snapshots {
+            let method = snapshot.key.description
+            for node in snapshot.nodes {
+                let nodeKey = NodeKey(key: snapshot.key, node: node.address)
+                seen.insert(nodeKey)
                 let errorPercent = self.record(
-                    NodeKey(key: snapshot.key, node: node.address),
+                    nodeKey,
                     Sample(time: snapshot.takenAt, successes: node.successes, failures: node.failures)
                 )
                 nodes.append(
-                    FleetNodeView(
+                    (method, FleetNodeView(
                         key: snapshot.key,
                         node: node.address,
                         state: node.breaker.state,
@@ -62,20 +59,15 @@ public struct FleetViewBuilder: Sendable {
                         errorPercent: errorPercent,
                         p99Micros: max(0, node.latency.p99Micros),
                         timeInState: max(.zero, snapshot.takenAt - node.breaker.since)
-                    )
+                    ))
                 )
             }
         }
-        let sharedMethod = Set(names).count < names.count
-        // Nodes that left stop costing memory (every node seen now has a sample: more samples, someone left).
-        if self.samples.count > nodes.count || sharedMethod {
-            let seen = Set(nodes.map { NodeKey(key: $0.key, node: $0.node) })
-            self.samples = self.samples.filter { seen.contains($0.key) }
-        }
-        if sharedMethod {
-            nodes.sort { ($0.key.description, $0.node) < ($1.key.description, $1.node) }
-        }
-        return FleetView(client: self.client, publishedAt: wallTime, interval: self.interval, nodes: nodes)
+        // Nodes that left stop costing memory.
+        self.samples = self.samples.filter { seen.contains($0.key) }
+        nodes.sort { ($0.method, $0.view.node) < ($1.method, $1.view.node) }
+        return FleetView(
+            client: self.client, publishedAt: wallTime, interval: self.interval, nodes: nodes.map(\.view))
     }
 
     /// Adds `sample` and returns the failed share of the attempts since the oldest sample in the window (%).
