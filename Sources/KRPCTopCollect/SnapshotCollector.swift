@@ -54,7 +54,6 @@ public final class SnapshotCollector: Sendable {
 
     private struct State {
         var samples: [Sample] = []
-        var nodes: [NodeAddress] = []
         /// The converted event list and what it was built from.
         var events: [DashboardEvent] = []
         var channelEventCount = -1
@@ -78,7 +77,7 @@ public final class SnapshotCollector: Sendable {
     }
 
     /// The channel's nodes at the last snapshot (the Redis poller reads their fault keys).
-    public var nodes: [NodeAddress] { self.state.withLock { $0.nodes } }
+    public var nodes: [NodeAddress] { self.state.withLock { $0.channel?.nodes.map(\.address) ?? [] } }
 
     /// The channel snapshot the last ``makeSnapshot()`` took, if it is at most `maxAge` old: the fleet view's
     /// publisher reuses it rather than taking one of its own.
@@ -112,7 +111,6 @@ public final class SnapshotCollector: Sendable {
         let (achieved, events) = self.state.withLock { s in
             s.samples.append(Sample(time: now, started: counters.started))
             while s.samples.count > 2 && now - s.samples[1].time >= Self.rateWindow { s.samples.removeFirst() }
-            s.nodes = channel.nodes.map(\.address)
             s.channel = channel
             let latest = s.samples[s.samples.count - 1]
             // Achieved rate: against the newest sample at least a rate window old (or the oldest one).
