@@ -279,14 +279,10 @@ public final class TopSession: Sendable {
         let sleep = TopSleeps.collecting(on: loop.eventLoop, refresh: interval)
         let deliverTask = Task(executorPreference: loop) {
             guard let deliver else { return }
-            let clock = ContinuousClock()
-            var next = clock.now
             while !Task.isCancelled {
+                let start = ContinuousClock.now
                 deliver(self.makeSnapshot())
-                next += interval
-                if next < clock.now { next = clock.now + interval }
-                do { try await sleep(next) } catch { break }
-                next = clock.now  // where the grid put this turn
+                do { try await sleep(start + interval) } catch { break }
             }
         }
         let result = await body()

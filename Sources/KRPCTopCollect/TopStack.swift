@@ -206,8 +206,8 @@ public struct TopStack: Sendable {
             ))
         nodes.source = collector
         self.collector = collector
-        // On the collection grid, from the channel snapshot the dashboard took at most a refresh ago (taken afresh
-        // when none is that recent: `--once`, a paused screen).
+        // On the collection grid, from the channel snapshot the dashboard took at most 1.5 refreshes ago (taken
+        // afresh when none is that recent).
         let snapshotAge = settings.refreshInterval * 3 / 2
         self.publisher = self.redis.flatMap { client in
             settings.publishesFleetView
