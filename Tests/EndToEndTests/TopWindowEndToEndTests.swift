@@ -39,8 +39,12 @@ struct TopWindowEndToEndTests {
             let log = (try? String(contentsOfFile: topLog, encoding: .utf8)) ?? ""
             return "krpc-top log:\n\(log.suffix(2000))\n\(cluster.logs().suffix(2000))"
         }
-        let first = try await tmux.waitForScreen("three HEALTHY nodes with calls", timeout: .seconds(20)) { screen in
-            cluster.addresses.allSatisfy { Screen.row(of: $0, in: screen)?.contains(" 0.0% ") == true }
+        // Redis connected too, or `e` is refused ("fault keys need Redis: redis is connecting").
+        let first = try await tmux.waitForScreen(
+            "three HEALTHY nodes with calls, redis connected", timeout: .seconds(20)
+        ) { screen in
+            screen.contains("redis connected")
+                && cluster.addresses.allSatisfy { Screen.row(of: $0, in: screen)?.contains(" 0.0% ") == true }
         }
         #expect(first.contains("window 5.0s"), "\(first)")
         let selected = try #require(Screen.selectedAddress(in: first), "no selected row:\n\(first)")
