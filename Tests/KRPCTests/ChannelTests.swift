@@ -195,6 +195,38 @@ struct ChannelTests {
         }
     }
 
+    @Test("a hanging node's failed probes read one way, 'no answer within <timeout>', whichever deadline ends them")
+    func probeTimeoutsReadOneWay() async throws {
+        // Three deadlines end a probe to a node that never answers, all at the probe's timeout: the connection's
+        // timer, the server's (it answers deadline-exceeded), and the breaker's own backstop on the tick. Whichever
+        // fires first, the breaker's reason is the same, so a dashboard folds the cycles into one line.
+        try await TestCluster.with(nodes: 2) { cluster in
+            let hanging = cluster.addresses[0]
+            cluster.setFault(.timeout, on: hanging)
+            try await withChannel(cluster, configure: { c in
+                c.breaker.failureThreshold = 1
+                c.breaker.cooldown = Backoff(initial: .milliseconds(50), max: .milliseconds(50), multiplier: 1, jitter: 0)
+                c.breaker.probe = HealthProbeConfiguration(interval: .milliseconds(100), timeout: .milliseconds(100))
+                c.defaultDeadline = .milliseconds(300)
+            }) { channel in
+                for _ in 0..<4 { _ = try? await login(channel) }
+                @Sendable func reasons() -> [String] {
+                    channel.snapshot().events.compactMap { event -> String? in
+                        guard event.node == hanging, case .breaker(.halfOpen, .open, let reason) = event.kind else {
+                            return nil
+                        }
+                        return reason
+                    }
+                }
+                try await waitUntil("ten probe failures of the hanging node", limit: .seconds(20)) {
+                    reasons().count >= 10
+                }
+                let expected = "health probe failed: deadline exceeded 'no answer within 100ms'"
+                #expect(reasons().allSatisfy { $0 == expected }, "\(reasons())")
+            }
+        }
+    }
+
     @Test("membership changes under load lose no call")
     func membershipChangeUnderLoad() async throws {
         try await TestCluster.with(nodes: 3) { cluster in

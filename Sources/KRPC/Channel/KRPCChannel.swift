@@ -193,7 +193,9 @@ public final class KRPCChannel: KRPCCaller, Sendable {
             outcome = response.status == .serving
                 ? .success : .failure(kind: .unavailable, message: "health check: \(response.status)")
         } catch {
-            outcome = .failure(kind: Self.failureKind(of: error) ?? .unavailable, message: error.message)
+            // A deadline, the connection's or the server's, is the ticket's: it reads as the breaker's backstop does.
+            let kind = Self.failureKind(of: error) ?? .unavailable
+            outcome = kind == .deadlineExceeded ? ticket.unanswered : .failure(kind: kind, message: error.message)
         }
         self.withState { $0.finishProbe(address, ticket, outcome, now: .now) }
     }

@@ -160,12 +160,7 @@ public struct CircuitBreaker: Sendable {
         -> BreakerAction
     {
         if let ticket = self.probeInFlight, now >= ticket.deadline {
-            let timeout = ticket.deadline - ticket.startedAt
-            let outcome = CallOutcome.failure(
-                kind: .deadlineExceeded,
-                message: "no answer within \(timeout.compactDescription)"
-            )
-            let action = self.recordProbe(outcome, for: ticket, now: now, using: &generator)
+            let action = self.recordProbe(ticket.unanswered, for: ticket, now: now, using: &generator)
             if action != .none { return action }
         }
         if self.state == .open, let until = self.openUntil, now >= until {

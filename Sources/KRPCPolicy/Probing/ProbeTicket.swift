@@ -9,6 +9,18 @@ public struct ProbeTicket: Sendable, Hashable {
     public let startedAt: ContinuousClock.Instant
     /// When the probe counts as failed if still unanswered (`startedAt + timeout`).
     public let deadline: ContinuousClock.Instant
+
+    /// The outcome of this probe when no answer came by ``deadline``: `no answer within 500ms`.
+    ///
+    /// The breaker records it on its own when the deadline passes unreported. A channel reports it when one of
+    /// the call's own deadlines ended the probe first (its connection's timer, or the server answering
+    /// deadline-exceeded). Those fire at the same instant, so which comes first varies from probe to probe. With
+    /// one wording for the one fact, the reasons of a node that keeps timing out are equal, and a dashboard folds
+    /// its cycles into one line.
+    public var unanswered: CallOutcome {
+        let timeout = self.deadline - self.startedAt
+        return .failure(kind: .deadlineExceeded, message: "no answer within \(timeout.compactDescription)")
+    }
 }
 
 /// Where a breaker's health probing stands, for the dashboard's countdown.

@@ -106,6 +106,8 @@ struct CircuitBreakerProbeTests {
         let action = breaker.tick(at: t0 + .milliseconds(700))
         let reason = "health probe failed: deadline exceeded 'no answer within 500ms'"
         #expect(action == .opened(until: t0 + .milliseconds(1_100), reason: reason))
+        // The ticket's own wording of that outcome, which a channel reports when the call's deadline ends it first.
+        #expect(breaker.lastProbeOutcome == ticket.unanswered)
         #expect(breaker.probeResult(.success, ticket, at: t0 + .milliseconds(800)) == .none)
         #expect(breaker.state == .open)
     }
