@@ -211,6 +211,7 @@ public final class SnapshotCollector: Sendable {
             timeInState: max(.zero, now - n.breaker.since),
             reason: state == .healthy ? nil : n.breaker.reason.map(ReasonWording.canonical),
             nextProbeIn: state == .healthy ? nil : (n.nextProbeIn ?? n.breaker.timeUntilNextProbe),
+            probeSentAgo: state == .healthy ? nil : Self.probeSentAgo(n.breaker.probe, at: now),
             redisCalls: redis?.calls[n.address],
             redisCallRate: redis?.callRates[n.address],
             // Counts, percentiles and the window: filled from the ledger (by address, kept across a rejoin).
@@ -219,6 +220,12 @@ public final class SnapshotCollector: Sendable {
             acceptsFaults: n.faultInjection,
             inFlight: n.inFlight
         )
+    }
+
+    /// How long ago the probe that is out was sent; `nil` when none is out.
+    static func probeSentAgo(_ probe: ProbeStatus, at now: ContinuousClock.Instant) -> Duration? {
+        guard case .inFlight(let startedAt, _) = probe else { return nil }
+        return max(.zero, now - startedAt)
     }
 
     static func state(_ state: BreakerState) -> NodeState {

@@ -29,6 +29,16 @@ struct RendererContentTests {
         #expect(b.lines[4] == "   └ probe in 1m01s · 5 consecutive failures: internal 'injected error'")
     }
 
+    @Test("while a probe awaits its answer, the detail line says how long ago it was sent, not 'probe in 0.0s'")
+    func probeOut() {
+        var node = Fixtures.broken
+        node.fault = nil
+        node.nextProbeIn = .zero
+        node.probeSentAgo = .milliseconds(300)
+        let b = Renderer.render(Fixtures.view(Fixtures.snapshot(nodes: [node], events: []), width: 100, height: 20))
+        #expect(b.lines[4] == "   └ probe sent 0.3s ago · 5 consecutive failures: internal 'injected error'")
+    }
+
     @Test("a healthy node with a fault gets a detail line naming the fault")
     func faultOnHealthyNode() {
         var node = Fixtures.healthy

@@ -182,6 +182,17 @@ struct RendererViewsTests {
         #expect(b[5, 26]?.style == .broken && b[5, 16]?.style == .healthy)
     }
 
+    @Test("node detail: a probe that is out reads 'probe sent … ago' on the Probing line")
+    func detailProbeOut() throws {
+        var view = Self.detailView(width: 80, height: 24)
+        var snapshot = try #require(view.snapshot)
+        snapshot.nodes[1].nextProbeIn = .zero
+        snapshot.nodes[1].probeSentAgo = .milliseconds(400)
+        view.feed(.snapshot(snapshot))
+        let b = Renderer.render(view)
+        #expect(b.lines[4] == " Probing   probe sent 0.4s ago · cool-down 0.4s · opened 3 times")
+    }
+
     @Test("node detail at 80x24, 40x12 and 20x5: wrapped in words, cut at the bottom, scrolled with ↓; Esc goes back")
     func detailSmall() {
         let b = Renderer.render(Self.detailView(width: 80, height: 24))

@@ -10,6 +10,16 @@ struct TopReportTests {
         return try #require(value as? [String: Any])
     }
 
+    @Test("a probe that is out: next_probe_ms 0 and probe_sent_ms since it was sent")
+    func probeOut() throws {
+        var snapshot = Fixtures.snapshot()
+        snapshot.nodes[1].nextProbeIn = .zero
+        snapshot.nodes[1].probeSentAgo = .milliseconds(300)
+        let nodes = try #require(try Self.object(snapshot)["nodes"] as? [[String: Any]])
+        #expect(nodes[1]["next_probe_ms"] as? Int == 0)
+        #expect(nodes[1]["probe_sent_ms"] as? Int == 300)
+    }
+
     @Test("the contract's keys, with states spelled healthy, half-open, broken")
     func shape() throws {
         let json = try Self.object(Fixtures.snapshot())
@@ -41,6 +51,7 @@ struct TopReportTests {
         #expect(broken["p99_us"] as? Int == 2400)
         #expect(broken["fault"] as? String == "error")
         #expect(broken["next_probe_ms"] as? Int == 1200)
+        #expect(broken["probe_sent_ms"] is NSNull)
         #expect(broken["since_ms"] as? Int == 4200)
         // Unknown values are null, never missing.
         #expect(nodes[0]["reason"] is NSNull)

@@ -19,8 +19,12 @@ public struct NodeSnapshot: Sendable, Hashable {
     /// Why the node is in its state, e.g. `5 consecutive failures: internal 'injected error'`; `nil` when
     /// there is nothing to say (a healthy node usually).
     public var reason: String?
-    /// Time until the next health probe (BROKEN and HALF-OPEN nodes); `nil` when none is scheduled.
+    /// Time until the next health probe (BROKEN and HALF-OPEN nodes); `nil` when none is scheduled. Zero while a
+    /// probe is out (``probeSentAgo``).
     public var nextProbeIn: Duration?
+    /// How long ago the health probe that is out, awaiting its answer, was sent; `nil` when none is out. A hanging
+    /// node's probe is out for its whole timeout, and "probe in 0.0s" would read as a countdown stuck at zero.
+    public var probeSentAgo: Duration?
     /// Calls this node handled, counted in Redis by every client (`krpc:calls:<Service>.<Method>`);
     /// `nil` when unknown (Redis down or disabled).
     public var redisCalls: Int?
@@ -66,6 +70,7 @@ public struct NodeSnapshot: Sendable, Hashable {
         timeInEpisode: Duration? = nil,
         reason: String? = nil,
         nextProbeIn: Duration? = nil,
+        probeSentAgo: Duration? = nil,
         redisCalls: Int? = nil,
         redisCallRate: Double? = nil,
         calls: Int = 0,
@@ -87,6 +92,7 @@ public struct NodeSnapshot: Sendable, Hashable {
         self.timeInEpisode = timeInEpisode
         self.reason = reason
         self.nextProbeIn = nextProbeIn
+        self.probeSentAgo = probeSentAgo
         self.redisCalls = redisCalls
         self.redisCallRate = redisCallRate
         self.calls = calls

@@ -73,8 +73,8 @@ extension Renderer {
         add("State", state)
         // The breaker's progress: next probe, the cool-down it is in, how often it opened.
         var probing: [[Span]] = []
-        if let probe = node.nextProbeIn, node.state != .healthy, !node.isDeparted {
-            probing.append([("next probe in ", .dim), (Format.countdown(probe), .text)])
+        if node.state != .healthy, !node.isDeparted, let probe = Self.probeSpans(node, next: "next probe in ") {
+            probing.append(probe)
         }
         if let cooldown = detail?.currentCooldown, node.state != .healthy {
             probing.append([("cool-down ", .dim), (Format.countdown(cooldown), .text)])

@@ -150,17 +150,26 @@ extension Renderer {
         }
     }
 
+    /// `<next>1.2s` until the next probe, or `probe sent 0.3s ago` while one is out; `nil` when none is scheduled.
+    static func probeSpans(_ node: NodeSnapshot, next: String) -> [Span]? {
+        if let sent = node.probeSentAgo {
+            return [("probe sent ", .dim), (Format.countdown(sent), .text), (" ago", .dim)]
+        }
+        return node.nextProbeIn.map { [(next, .dim), (Format.countdown($0), .text)] }
+    }
+
     /// The detail line's mark of a node that fails for this client while every other client sees it healthy.
     static let brokenHereOnly = "broken here only"
 
-    /// `└ probe in 1.2s · fault error · broken here only · 5 consecutive failures: internal 'injected error'`
+    /// `└ probe in 1.2s · fault error · broken here only · 5 consecutive failures: internal 'injected error'`, or
+    /// `└ probe sent 0.3s ago · …` while a probe awaits its answer.
     static func drawDetailLine(
         _ node: NodeSnapshot, selected: Bool, row: Int, glyphs: Glyphs, into buffer: inout ScreenBuffer
     ) {
         if selected { buffer.fill(row: row, style: .text, selected: true) }
         var parts: [[Span]] = []
-        if let next = node.nextProbeIn, node.state != .healthy {
-            parts.append([("probe in ", .dim), (Format.countdown(next), .text)])
+        if node.state != .healthy, let probe = Self.probeSpans(node, next: "probe in ") {
+            parts.append(probe)
         }
         if let fault = node.fault {
             parts.append([("fault ", .dim), (DisplayWidth.sanitized(fault), .fault)])

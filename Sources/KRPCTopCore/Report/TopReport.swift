@@ -12,8 +12,8 @@ import KRPCPolicy
 /// p50_us, p99_us, fault}]` and `events[{time, node, from, to, reason}]`, with states spelled `healthy`,
 /// `half-open`, `broken`; unknown values are `null`, never missing. Extra keys: `rate_target`,
 /// `rate_achieved`, `cluster_qps`, `error_percent`, `p50_us`, `p99_us`, `panic`, `paused`,
-/// `zookeeper_session_timeout_ms`; per node `timeouts`, `since_ms`, `next_probe_ms`, `redis_rate`, `in_flight`,
-/// `error_percent`; per event `kind` and `unix_time`. Nodes are sorted by address, events newest first.
+/// `zookeeper_session_timeout_ms`; per node `timeouts`, `since_ms`, `next_probe_ms`, `probe_sent_ms`, `redis_rate`,
+/// `in_flight`, `error_percent`; per event `kind` and `unix_time`. Nodes are sorted by address, events newest first.
 ///
 /// The sliding window (krpc-top 2): `window_s` (its length), `window` (the caller's logical calls over it), per node
 /// `window` (its attempts over it) and `totals` (since start, kept across a rejoin; the same figures as the node's
@@ -188,8 +188,10 @@ public struct TopReport: Sendable, Hashable, Codable {
         public var fault: String?
         /// Milliseconds in the current state.
         public var sinceMs: Int
-        /// Milliseconds until the next health probe, or `null`.
+        /// Milliseconds until the next health probe (0 while one is out), or `null`.
         public var nextProbeMs: Int?
+        /// Milliseconds since the health probe that is out was sent, or `null` when none is out.
+        public var probeSentMs: Int?
         /// ``redisCalls`` per second, or `null`.
         public var redisRate: Double?
         /// Calls in flight.
@@ -210,7 +212,8 @@ public struct TopReport: Sendable, Hashable, Codable {
         enum CodingKeys: String, CodingKey {
             case address, state, reason, calls, errors, timeouts, fault, window, totals, fleet
             case redisCalls = "redis_calls", p50Us = "p50_us", p99Us = "p99_us", sinceMs = "since_ms"
-            case nextProbeMs = "next_probe_ms", redisRate = "redis_rate", inFlight = "in_flight"
+            case nextProbeMs = "next_probe_ms", probeSentMs = "probe_sent_ms", redisRate = "redis_rate"
+            case inFlight = "in_flight"
             case errorPercent = "error_percent", episodeMs = "episode_ms", departedMs = "departed_ms"
         }
 
@@ -227,6 +230,7 @@ public struct TopReport: Sendable, Hashable, Codable {
             self.fault = n.fault
             self.sinceMs = Format.milliseconds(n.timeInState)
             self.nextProbeMs = n.nextProbeIn.map(Format.milliseconds)
+            self.probeSentMs = n.probeSentAgo.map(Format.milliseconds)
             self.redisRate = n.redisCallRate
             self.inFlight = n.inFlight
             self.errorPercent = n.errorPercent
@@ -252,6 +256,7 @@ public struct TopReport: Sendable, Hashable, Codable {
             try c.encode(self.fault, forKey: .fault)
             try c.encode(self.sinceMs, forKey: .sinceMs)
             try c.encode(self.nextProbeMs, forKey: .nextProbeMs)
+            try c.encode(self.probeSentMs, forKey: .probeSentMs)
             try c.encode(self.redisRate, forKey: .redisRate)
             try c.encode(self.inFlight, forKey: .inFlight)
             try c.encode(self.errorPercent, forKey: .errorPercent)
