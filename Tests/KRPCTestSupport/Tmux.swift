@@ -64,7 +64,12 @@ public final class TmuxSession: Sendable {
         return nil
     }
 
-    /// Waits until the screen satisfies `condition`; returns that screen.
+    /// Waits until the screen satisfies `condition`; returns that screen, whole.
+    ///
+    /// A capture can catch the program mid-frame: ncurses writes a frame in several `write`s, tmux applies each as
+    /// it arrives, and the rows not yet redrawn still show the previous frame (a node detail's top above the node
+    /// table's event log). So a screen that satisfies `condition` counts only when the capture right after it is
+    /// the same, i.e. no frame was being drawn; otherwise the wait goes on.
     /// - Throws: ``WaitTimeout`` with the last screen in the message.
     @discardableResult
     public func waitForScreen(
@@ -76,7 +81,11 @@ public final class TmuxSession: Sendable {
         do {
             try await waitUntil(what, timeout: timeout, pollEvery: .milliseconds(50)) {
                 last = (try? self.screen()) ?? ""
-                return condition(last)
+                guard condition(last) else { return false }
+                let again = (try? self.screen()) ?? ""
+                let settled = again == last
+                last = again
+                return settled
             }
         } catch let timeout as WaitTimeout {
             throw WaitTimeout(what: "\(timeout.what); screen was:\n\(last)", timeout: timeout.timeout)
