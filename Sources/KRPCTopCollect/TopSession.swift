@@ -65,6 +65,9 @@ public final class TopSession: Sendable {
     /// a loop of their own (``TopStack/callLoopGroup``): their latency is not spent waiting behind a snapshot.
     public let collectionLoopGroup: MultiThreadedEventLoopGroup
     private let collectionExecutor: EventLoopTaskExecutor
+    /// How the collection loops wait: ``collectionLoopGroup``'s timer, on the refresh grid, half a step after the
+    /// calls'.
+    private let collectionSleep: TopSleep
     private let logger: Logger
     private let keys: AsyncStream<ServiceKey>
     private let keysContinuation: AsyncStream<ServiceKey>.Continuation
@@ -82,6 +85,7 @@ public final class TopSession: Sendable {
         let loop = loopGroup.next()
         self.collectionExecutor = EventLoopTaskExecutor(eventLoop: loop)
         let sleep = TopSleeps.collecting(on: loop, refresh: settings.refreshInterval)
+        self.collectionSleep = sleep
         if let address = settings.redis {
             do {
                 let client = try RedisClient(
@@ -276,7 +280,7 @@ public final class TopSession: Sendable {
             }
         }
         let interval = self.settings.refreshInterval
-        let sleep = TopSleeps.collecting(on: loop.eventLoop, refresh: interval)
+        let sleep = self.collectionSleep
         let deliverTask = Task(executorPreference: loop) {
             guard let deliver else { return }
             while !Task.isCancelled {

@@ -144,10 +144,12 @@ public struct TopStack: Sendable {
         let callLoop = channel.homeEventLoop
         let readExecutor = readLoop ?? EventLoopTaskExecutor(eventLoop: callLoop)
         self.readExecutor = readExecutor
+        // How the periodic reads and the publisher wait: that loop's timer, on the collection grid.
+        let readSleep = TopSleeps.collecting(on: readExecutor.eventLoop, refresh: settings.refreshInterval)
         let fleet = sharedFleet ?? self.fleetRedis.map { client in
             FleetWatcher(
                 reader: FleetViewReader(client: client, logger: logger), clientID: clientID,
-                sleep: TopSleeps.collecting(on: readExecutor.eventLoop, refresh: settings.refreshInterval))
+                sleep: readSleep)
         }
         self.fleet = fleet
         self.ownsFleet = sharedFleet == nil
@@ -191,7 +193,7 @@ public struct TopStack: Sendable {
             RedisPoller(
                 key: key, reader: RedisDashboardReader(client: client), interval: settings.refreshInterval,
                 rateWindow: settings.window, nodes: { nodes.nodes }, wallClock: { Date().timeIntervalSince1970 },
-                sleep: TopSleeps.collecting(on: readExecutor.eventLoop, refresh: settings.refreshInterval))
+                sleep: readSleep)
         }
         self.poller = poller
         let registry = self.registry
@@ -213,7 +215,7 @@ public struct TopStack: Sendable {
             settings.publishesFleetView
                 ? FleetViewPublisher(
                     client: client, clientID: clientID, logger: logger,
-                    sleep: TopSleeps.collecting(on: readExecutor.eventLoop, refresh: settings.refreshInterval),
+                    sleep: readSleep,
                     snapshots: { [collector.recentChannelSnapshot(maxAge: snapshotAge) ?? channel.snapshot()] })
                 : nil
         }
