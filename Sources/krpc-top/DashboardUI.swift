@@ -134,9 +134,10 @@ struct DashboardUI: Sendable {
                 }
             }
             // The registry's tree is listed every second only while someone looks at it.
-            if servicesOnScreen != (view.screen == .services) {
-                servicesOnScreen = view.screen == .services
-                self.session.services.setOnScreen(view.screen == .services)
+            let showsServices = view.screen == .services
+            if servicesOnScreen != showsServices {
+                servicesOnScreen = showsServices
+                self.session.services.setOnScreen(showsServices)
             }
             if dirty {
                 let buffer = Renderer.render(view, options: options)
